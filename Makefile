@@ -1,0 +1,53 @@
+# The two commands of the book (README.md):
+#   make book   build the book at full size into _build/html (sets up .venv first if needed)
+#   make test   run the test suite with the network cut    (sets up .venv first if needed)
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+# Two cores: one OpenMP thread per process keeps torch, faiss and BLAS from oversubscribing.
+export OMP_NUM_THREADS ?= 1
+export OPENBLAS_NUM_THREADS ?= 1
+export MKL_NUM_THREADS ?= 1
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export MPLBACKEND := Agg
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+
+# Cut the network but keep loopback up, so Jupyter kernels still connect (needs root or
+# user namespaces); falls back to the in-process guard of tests/conftest.py otherwise.
+OFFLINE := $(shell unshare -n true 2>/dev/null && echo "unshare -n -- sh -c 'ip link set lo up && exec \"\$$@\"' x")
+ifneq ($(OFFLINE),)
+export MLSD_NET_BLOCKED := 1
+endif
+
+.PHONY: env book book-smoke test bench lint clean
+env: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt 2> >(grep -v "is ignored: it is neither" >&2)
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (mlsd)" >/dev/null
+	@touch $(STAMP)
+
+book: env
+	MLSD_SIZE=full $(OFFLINE) $(VENV)/bin/jupyter-book build . -W -n --keep-going
+
+book-smoke: env
+	MLSD_SIZE=smoke MLSD_CLAIMS_DIR=$(CURDIR)/_build/smoke/claims \
+	  $(OFFLINE) $(VENV)/bin/jupyter-book build . -W -n --keep-going --path-output _build/smoke
+
+test: env
+	$(OFFLINE) $(PY) -m pytest $(PYTEST_ARGS)
+
+bench: env
+	$(PY) -m pytest tests/benchmarks -o addopts="" --benchmark-only --benchmark-columns=min,mean,max,rounds
+
+lint: env
+	$(VENV)/bin/ruff check mlsd_lib tests notebooks book
+
+clean:
+	rm -rf _build

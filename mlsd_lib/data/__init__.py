@@ -1,0 +1,10 @@
+"""Loaders of the book's real data sets. Each returns data plus a :class:`Provenance`.
+
+Every source is also described in ``data/README.md`` (origin, licence, size, loader).
+Nothing here downloads: data comes from installed packages or from ``data/``.
+"""
+
+from mlsd_lib.data.provenance import Provenance
+from mlsd_lib.data.tabular import load_credit_data, load_movielens_ratings
+
+__all__ = ["Provenance", "load_credit_data", "load_movielens_ratings"]

@@ -1,0 +1,52 @@
+"""Checks of a built book (run by .ci/run after `make book-smoke`, not by the default suite).
+
+    pytest -o addopts="" tests/built_book_check.py --html-dir _build/html
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def html_dir(request) -> Path:
+    path = Path(request.config.getoption("--html-dir"))
+    if not path.is_absolute():
+        path = ROOT / path
+    assert (path / "index.html").exists(), f"no built book at {path}"
+    return path
+
+
+def _pages():
+    import yaml
+
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]]
+    for part in toc.get("parts", []):
+        files += [c["file"] for c in part["chapters"]]
+    return files
+
+
+@pytest.mark.parametrize("page", _pages())
+def test_page_built_without_error_output(html_dir, page):
+    html = (html_dir / f"{page}.html").read_text()
+    for bad in ("Traceback (most recent call last)", "output_error", "AssertionError"):
+        assert bad not in html, f"{page}.html shows {bad!r}"
+    if page.startswith("notebooks/"):
+        assert len(re.findall(r"<img ", html)) >= 3, f"{page}.html has too few figures"
+
+
+def test_ledger_page_shows_counts_and_recorded_claims(html_dir):
+    html = (html_dir / "book" / "claims_ledger.html").read_text()
+    assert re.search(r"\d+ of \d+ claims decided", html)
+    assert "not yet tested" in html
+    built = [p for p in _pages() if p.startswith("notebooks/")]
+    for page in built:
+        n = int(page.split("/ch")[1][:2])
+        m = re.search(rf"Ch\. {n} \([^)]*\): (\d+)/(\d+)", html)
+        assert m and int(m.group(1)) > 0, f"the ledger shows no decided claim for chapter {n}"

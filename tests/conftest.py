@@ -1,0 +1,72 @@
+"""Shared fixtures: repository paths, the notebook list, and an in-process network guard.
+
+`make test` runs pytest inside a network namespace with only loopback up (see Makefile), so
+notebook kernels are cut off too. The guard below adds the same rule inside this process, so
+a plain `pytest` also fails loudly on an attempted download instead of hanging.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import socket
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK_DIR = ROOT / "notebooks"
+EXECUTED_DIR = ROOT / "_build" / "executed"
+
+os.environ.setdefault("MPLBACKEND", "Agg")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+def chapter_notebooks() -> list[Path]:
+    return sorted(NOTEBOOK_DIR.glob("ch*.ipynb"))
+
+
+class NetworkBlocked(OSError):
+    """Raised by the test guard when code tries to reach a non-loopback address."""
+
+
+_real_connect = socket.socket.connect
+_real_create_connection = socket.create_connection
+
+
+def _is_local(address) -> bool:
+    if isinstance(address, str | bytes):  # AF_UNIX path
+        return True
+    host = address[0]
+    if host in ("localhost", ""):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a host name: resolving it is already a network access
+
+
+def _guarded_connect(self, address):
+    if self.family in (socket.AF_INET, socket.AF_INET6) and not _is_local(address):
+        raise NetworkBlocked(f"network access blocked in tests: connect to {address!r}")
+    return _real_connect(self, address)
+
+
+def _guarded_create_connection(address, *args, **kwargs):
+    if not _is_local(address):
+        raise NetworkBlocked(f"network access blocked in tests: connect to {address!r}")
+    return _real_create_connection(address, *args, **kwargs)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def block_network():
+    socket.socket.connect = _guarded_connect
+    socket.create_connection = _guarded_create_connection
+    yield
+    socket.socket.connect = _real_connect
+    socket.create_connection = _real_create_connection
+
+
+def pytest_addoption(parser):
+    parser.addoption("--html-dir", default="_build/html", help="built book for built_book_check.py")

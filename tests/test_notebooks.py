@@ -1,0 +1,102 @@
+"""Execute every chapter notebook at smoke size (papermill), then re-run it under nbval.
+
+papermill injects ``SIZE = "smoke"`` into the ``parameters`` cell, fails on any cell error and
+keeps the executed copy in ``_build/executed/`` for inspection. nbval (``--nbval-lax``) then
+executes that copy again and compares the outputs of cells marked ``# NBVAL_CHECK_OUTPUT``
+(the chapter's key figures): equal outputs prove the figures are deterministic.
+The claim records the smoke run writes are checked against what the chapter declares.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+from conftest import EXECUTED_DIR, ROOT, chapter_notebooks
+
+BUDGET = json.loads((ROOT / "tests" / "smoke_budget.json").read_text())
+CLAIMS_DIR = EXECUTED_DIR / "claims"
+NOTEBOOKS = chapter_notebooks()
+_executed: dict[str, float] = {}
+
+
+def _run_papermill(nb):
+    import papermill as pm
+
+    EXECUTED_DIR.mkdir(parents=True, exist_ok=True)
+    out = EXECUTED_DIR / nb.name
+    os.environ["MLSD_CLAIMS_DIR"] = str(CLAIMS_DIR)  # the kernel inherits it
+    os.environ["MLSD_SIZE"] = "smoke"
+    start = time.monotonic()
+    pm.execute_notebook(
+        str(nb),
+        str(out),
+        parameters={"SIZE": "smoke"},
+        kernel_name="python3",
+        cwd=str(nb.parent),
+        execution_timeout=600,
+        progress_bar=False,
+        log_output=False,
+    )
+    return out, time.monotonic() - start
+
+
+@pytest.mark.notebook
+@pytest.mark.timeout(900)
+@pytest.mark.parametrize("nb", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_executes_at_smoke_size(nb):
+    out, elapsed = _run_papermill(nb)
+    _executed[nb.stem] = elapsed
+    budget = BUDGET.get(nb.stem)
+    assert budget is not None, f"add {nb.stem} to tests/smoke_budget.json"
+    times = EXECUTED_DIR / "smoke_times.json"
+    record = json.loads(times.read_text()) if times.exists() else {}
+    record[nb.stem] = round(elapsed, 1)
+    times.write_text(json.dumps(record, indent=2))
+    print(f"{nb.stem}: smoke run {elapsed:.1f} s (measured {budget['measured_s']} s, limit {budget['limit_s']} s)")
+    # A generous ceiling, not a benchmark: it catches a smoke size that silently grew.
+    assert elapsed < budget["limit_s"], f"{nb.stem} smoke run took {elapsed:.0f} s"
+
+
+@pytest.mark.notebook
+@pytest.mark.timeout(900)
+@pytest.mark.parametrize("nb", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_claims_recorded(nb):
+    if nb.stem not in _executed:
+        pytest.skip("the notebook did not execute in this session")
+    path = CLAIMS_DIR / f"{nb.stem}.json"
+    assert path.exists(), f"{nb.stem} wrote no claim records to {path}"
+    payload = json.loads(path.read_text())
+    from mlsd_lib.claims import load_records
+
+    load_records(CLAIMS_DIR)  # validates every record: known id, verdict, figures
+    declared = set(payload["declared"])
+    recorded = {r["claim_id"] for r in payload["records"]}
+    assert declared, f"{nb.stem} declares no claims"
+    assert declared <= recorded, f"{nb.stem} did not record {sorted(declared - recorded)}"
+    assert payload["size"] == "smoke"
+    md = "\n".join(
+        "".join(c["source"]) for c in json.loads(nb.read_text())["cells"] if c["cell_type"] == "markdown"
+    )
+    for rec in payload["records"]:
+        assert f"({rec['anchor']})=" in md, f"{nb.stem} records {rec['claim_id']} but has no ({rec['anchor']})= target"
+
+
+@pytest.mark.notebook
+@pytest.mark.timeout(900)
+@pytest.mark.parametrize("nb", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_figures_are_deterministic(nb):
+    executed = EXECUTED_DIR / nb.name
+    if nb.stem not in _executed:
+        pytest.skip("the notebook did not execute in this session")
+    env = dict(os.environ, MLSD_SIZE="smoke", MLSD_CLAIMS_DIR=str(EXECUTED_DIR / "claims_nbval"))
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o", "addopts=",
+         "--nbval-lax", "--nbval-current-env", "--nbval-cell-timeout=600", str(executed)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=900,
+    )
+    assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-2000:]

@@ -1,0 +1,117 @@
+"""Repository rules: pins agree, notebooks are stripped and listed, chapters share one shape."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+import yaml
+from conftest import NOTEBOOK_DIR, ROOT, chapter_notebooks
+
+HEADINGS = [
+    "Clarifying requirements",
+    "Framing the problem as an ML task",
+    "Data preparation",
+    "Model development",
+    "Evaluation",
+    "Serving",
+    "Monitoring and talking points",
+]
+NOTEBOOKS = chapter_notebooks()
+
+
+def _pins(lines):
+    pins = {}
+    for line in lines:
+        line = line.split("#", 1)[0].strip()
+        m = re.fullmatch(r"([A-Za-z0-9_.\-]+)\s*==\s*([^\s;]+)", line)
+        if m:
+            pins[m.group(1).lower().replace("_", "-")] = m.group(2)
+    return pins
+
+
+def test_requirements_and_environment_yml_agree():
+    req = _pins((ROOT / "requirements.txt").read_text().splitlines())
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    pip_section = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict) and "pip" in d)
+    conda = [d for d in env["dependencies"] if isinstance(d, str)]
+    assert _pins(pip_section) == req, "environment.yml pip pins differ from requirements.txt"
+    assert any(d.startswith("python=3.11") for d in conda)
+
+
+def test_every_requirement_is_pinned_and_torch_is_2_13():
+    lines = [ln.split("#", 1)[0].strip() for ln in (ROOT / "requirements.txt").read_text().splitlines()]
+    lines = [ln for ln in lines if ln]
+    unpinned = [ln for ln in lines if "==" not in ln]
+    assert not unpinned, f"unpinned requirements: {unpinned}"
+    assert _pins(lines)["torch"] == "2.13.0"
+
+
+def test_notebooks_listed_in_toc():
+    toc = (ROOT / "_toc.yml").read_text()
+    for nb in NOTEBOOKS:
+        assert f"notebooks/{nb.stem}" in toc, f"{nb.name} is not in _toc.yml"
+
+
+@pytest.mark.parametrize("nb", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_is_stripped(nb):
+    cells = json.loads(nb.read_text())["cells"]
+    dirty = [i for i, c in enumerate(cells) if c["cell_type"] == "code" and (c.get("outputs") or c.get("execution_count"))]
+    assert not dirty, f"{nb.name}: cells {dirty} carry outputs; strip them before committing"
+
+
+@pytest.mark.parametrize("nb", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_shape(nb):
+    cells = json.loads(nb.read_text())["cells"]
+    code = [c for c in cells if c["cell_type"] == "code"]
+    assert code, f"{nb.name} has no code"
+    first = code[0]
+    assert "parameters" in first.get("metadata", {}).get("tags", []), "first code cell must be tagged 'parameters'"
+    src = "".join(first["source"])
+    assert re.search(r'SIZE\s*=\s*os\.environ\.get\("MLSD_SIZE",\s*"full"\)', src), "SIZE must default to $MLSD_SIZE or 'full'"
+    assert re.search(r"SEED\s*=\s*\d+", src), "the parameters cell must set SEED"
+    heads = [
+        line.lstrip("#").strip()
+        for c in cells if c["cell_type"] == "markdown"
+        for line in "".join(c["source"]).splitlines() if re.match(r"^## ", line)
+    ]
+    found = [h for h in HEADINGS if any(x.startswith(h) for x in heads)]
+    assert found == HEADINGS, f"{nb.name}: second-level headings must include, in order, {HEADINGS}; found {heads}"
+    order = [next(i for i, x in enumerate(heads) if x.startswith(h)) for h in HEADINGS]
+    assert order == sorted(order), f"{nb.name}: the seven steps are out of order"
+    all_code = "\n".join("".join(c["source"]) for c in code)
+    assert len(re.findall(r"^\s*assert ", all_code, re.M)) >= 3, f"{nb.name}: a chapter must assert its figures"
+    assert "NBVAL_CHECK_OUTPUT" in all_code, f"{nb.name}: mark the key-figure cells with # NBVAL_CHECK_OUTPUT"
+
+
+def test_claim_catalogue_matches_shared_copy():
+    shared = ROOT.parent / "shared" / "CLAIMS.md"
+    if not shared.exists():
+        pytest.skip("no ../shared/CLAIMS.md beside this checkout")
+    assert (ROOT / "mlsd_lib" / "claims_catalog.md").read_text() == shared.read_text(), (
+        "mlsd_lib/claims_catalog.md is out of date: copy ../shared/CLAIMS.md over it"
+    )
+
+
+def test_data_readme_names_every_loader():
+    readme = (ROOT / "data" / "README.md").read_text()
+    import mlsd_lib.data as data
+
+    for name in data.__all__:
+        if name.startswith("load_"):
+            assert name in readme, f"data/README.md does not document {name}"
+    big = [p for p in (ROOT / "data").rglob("*") if p.is_file() and p.stat().st_size > 20e6]
+    assert not big, f"data files over 20 MB: {big}"
+    total = sum(p.stat().st_size for p in (ROOT / "data").rglob("*") if p.is_file())
+    assert total < 40e6, f"data/ holds {total / 1e6:.1f} MB; keep it under 40 MB"
+
+
+def test_no_runtime_downloads_in_code():
+    pat = re.compile(r"urlretrieve|requests\.get\(|download\s*=\s*True|hf_hub_download|torch\.hub\.load|snapshot_download")
+    offenders = [
+        str(p.relative_to(ROOT))
+        for p in list((ROOT / "mlsd_lib").rglob("*.py")) + list(NOTEBOOK_DIR.glob("*.ipynb"))
+        if pat.search(p.read_text())
+    ]
+    assert not offenders, f"run-time downloads found in {offenders}"
