@@ -21,6 +21,7 @@ def as_array(
     dtype: str = "float",
     allow_empty: bool = False,
     allow_nan: bool = False,
+    allow_inf: bool = False,
 ) -> np.ndarray:
     """Convert ``x`` to a NumPy array and check its rank, dtype, emptiness and NaNs.
 
@@ -50,7 +51,7 @@ def as_array(
         arr = arr.astype(np.float64, copy=False)
         if not allow_nan and np.isnan(arr).any():
             raise ValueError(f"{name} contains NaN; impute or drop missing values first")
-        if np.isinf(arr).any():
+        if not allow_inf and np.isinf(arr).any():
             raise ValueError(f"{name} contains inf; clip or drop infinite values first")
         return arr
     if dtype in ("int", "bool"):

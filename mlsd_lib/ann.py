@@ -29,7 +29,7 @@ from numpy.typing import ArrayLike
 from mlsd_lib._validation import as_array, check_choice, check_int
 
 METRICS = ("l2", "ip", "cosine")
-KINDS = ("flat", "ivf", "ivfpq", "pq", "hnsw", "lsh")
+KINDS = ("flat", "ivf", "ivfpq", "pq", "hnsw", "lsh", "rpforest")
 
 
 def _as_vectors(x: ArrayLike, name: str, dim: int | None = None) -> np.ndarray:
@@ -63,6 +63,7 @@ class AnnIndex:
         self.metric = metric
         self.dim = dim
         self.stats = stats
+        self.shards: list[AnnIndex] | None = None
 
     @property
     def ntotal(self) -> int:
@@ -77,7 +78,13 @@ class AnnIndex:
         """Append vectors; returns their ids (consecutive, continuing from ``ntotal``)."""
         arr = self._prep(vectors, "vectors")
         start = self.ntotal
-        self.index.add(arr)
+        if self.shards is not None:
+            # New uploads go to the newest shard; faiss IndexShards cannot append with
+            # global ids, so the merged view is rebuilt (it only holds pointers).
+            self.shards[-1].index.add(arr)
+            self.index = _merge_shards(self.dim, self.shards)
+        else:
+            self.index.add(arr)
         return np.arange(start, self.ntotal)
 
     def search(self, queries: ArrayLike, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -94,13 +101,22 @@ class AnnIndex:
         return ids, scores
 
     def set_params(self, **params: int) -> AnnIndex:
-        """Set search-time knobs: ``nprobe`` (IVF family) or ``efSearch`` (HNSW)."""
+        """Set search-time knobs: ``nprobe`` (IVF family), ``efSearch`` (HNSW) or
+        ``search_k`` (random-projection forest)."""
         import faiss
 
+        if self.shards is not None:  # a knob applies to every machine's shard alike
+            for shard in self.shards:
+                shard.set_params(**params)
+            return self
         for name, value in params.items():
-            check_choice(name, "parameter", ("nprobe", "efSearch"))
+            check_choice(name, "parameter", ("nprobe", "efSearch", "search_k"))
             value = check_int(value, name, low=1)
-            if name == "nprobe":
+            if name == "search_k":
+                if self.kind != "rpforest":
+                    raise ValueError(f"search_k applies to rpforest indexes, not {self.kind!r}")
+                self.index.search_k = value
+            elif name == "nprobe":
                 ivf = faiss.extract_index_ivf(self.index) if self.kind in ("ivf", "ivfpq") else None
                 if ivf is None:
                     raise ValueError(f"nprobe applies to ivf/ivfpq indexes, not {self.kind!r}")
@@ -115,6 +131,10 @@ class AnnIndex:
         """Size of the serialised index: what a serving machine must hold in RAM."""
         import faiss
 
+        if self.shards is not None:  # each machine holds one shard; the total is their sum
+            return sum(s.memory_bytes() for s in self.shards)
+        if self.kind == "rpforest":
+            return self.index.nbytes
         return int(faiss.serialize_index(self.index).nbytes)
 
     def __repr__(self) -> str:
@@ -134,6 +154,9 @@ def build(
     efConstruction: int = 80,
     efSearch: int = 64,
     lsh_bits: int | None = None,
+    n_trees: int = 10,
+    leaf_size: int = 32,
+    search_k: int | None = None,
     seed: int = 0,
 ) -> AnnIndex:
     """Build an index of ``kind`` over ``vectors``.
@@ -142,7 +165,9 @@ def build(
     ----------
     kind : ``"flat"`` (exact), ``"ivf"`` (clustering), ``"ivfpq"`` (clustering + product
         quantisation), ``"pq"`` (product quantisation, exhaustive), ``"hnsw"`` (graph) or
-        ``"lsh"`` (random hyperplanes; ``"ip"``/``"cosine"`` only make sense on normalised data).
+        ``"lsh"`` (random hyperplanes; ``"ip"``/``"cosine"`` only make sense on normalised data)
+        or ``"rpforest"`` (a forest of random-projection trees, Annoy style, in NumPy; see
+        :mod:`mlsd_lib.rpforest`).
     vectors : (n, d) array; the index is trained on it (when needed) and holds it.
     metric : ``"l2"``, ``"ip"`` or ``"cosine"``.
     nlist : number of IVF cells; default ``4 * sqrt(n)``.
@@ -150,7 +175,8 @@ def build(
     m, nbits : PQ sub-vectors and bits per code (``d`` must be divisible by ``m``).
     M, efConstruction, efSearch : HNSW graph degree and beam widths.
     lsh_bits : hash length for LSH; default ``4 * d``.
-    seed : seed of k-means training.
+    n_trees, leaf_size, search_k : random-projection forest size and candidates per query.
+    seed : seed of k-means training and of the forest's random splits.
     """
     import faiss
 
@@ -180,6 +206,11 @@ def build(
         index = faiss.IndexIVFPQ(faiss.IndexFlat(d, faiss_metric), d, nlist, m, nbits, faiss_metric)
     elif kind == "pq":
         index = faiss.IndexPQ(d, m, nbits, faiss_metric)
+    elif kind == "rpforest":
+        from mlsd_lib.rpforest import RPForest
+
+        index = RPForest(d, n_trees=n_trees, leaf_size=leaf_size, search_k=search_k,
+                         metric="l2" if metric == "l2" else "ip", seed=check_int(seed, "seed", low=0))
     elif kind == "hnsw":
         index = faiss.IndexHNSWFlat(d, check_int(M, "M", low=2), faiss_metric)
         index.hnsw.efConstruction = check_int(efConstruction, "efConstruction", low=1)
@@ -189,6 +220,7 @@ def build(
     if kind in ("ivf", "ivfpq"):
         index.cp.seed = seed
         index.nprobe = check_int(nprobe, "nprobe", low=1)
+    _quiet_kmeans(index)
     t0 = time.perf_counter()
     if not index.is_trained:
         index.train(x)
@@ -196,6 +228,55 @@ def build(
     index.add(x)
     t2 = time.perf_counter()
     return AnnIndex(kind, index, metric, d, BuildStats(t1 - t0, t2 - t1))
+
+
+def _quiet_kmeans(index) -> None:
+    """Silence faiss's "please provide at least N training points" k-means warning.
+
+    faiss prints it (on stderr, from C++) whenever there are fewer than 39 training points
+    per centroid; the chapter's small smoke-size corpora trigger it on purpose, and the
+    only thing the setting changes is that message.
+    """
+    for obj in (index, getattr(index, "pq", None)):
+        cp = getattr(obj, "cp", None)
+        if cp is not None:
+            cp.min_points_per_centroid = 1
+
+
+def build_sharded(kind: str, vectors: ArrayLike, n_shards: int, metric: str = "l2", **params) -> AnnIndex:
+    """Split ``vectors`` into ``n_shards`` contiguous shards, index each, and search them as one.
+
+    Each shard stands for one machine's slice of the catalogue; a query goes to every shard
+    and the per-shard top-k lists are merged (faiss ``IndexShards``). Ids stay global.
+    ``params`` are passed to :func:`build` for every shard.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> xb = np.random.default_rng(0).normal(size=(300, 8)).astype("float32")
+    >>> sharded = build_sharded("flat", xb, n_shards=3)
+    >>> sharded.search(xb[[5, 250]], k=1)[0][:, 0].tolist()
+    [5, 250]
+    """
+
+    x = _as_vectors(vectors, "vectors")
+    n_shards = check_int(n_shards, "n_shards", low=1, high=len(x))
+    parts = np.array_split(np.arange(len(x)), n_shards)
+    shards = [build(kind, x[p], metric, **params) for p in parts]
+    merged = _merge_shards(x.shape[1], shards)
+    stats = BuildStats(sum(s.stats.train_seconds for s in shards), sum(s.stats.add_seconds for s in shards))
+    out = AnnIndex(kind, merged, metric, x.shape[1], stats)
+    out.shards = shards  # keeps the shard indexes alive: IndexShards does not own them
+    return out
+
+
+def _merge_shards(d: int, shards: list[AnnIndex]):
+    import faiss
+
+    merged = faiss.IndexShards(d, False, True)  # not threaded; successive (global) ids
+    for s in shards:
+        merged.add_shard(s.index)
+    return merged
 
 
 def recall_at_k(approx_ids: ArrayLike, exact_ids: ArrayLike, k: int) -> float:

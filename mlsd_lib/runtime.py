@@ -24,7 +24,7 @@ def seed_everything(seed: int) -> np.random.Generator:
     """
     seed = check_int(seed, "seed", low=0)
     random.seed(seed)
-    np.random.seed(seed)
+    np.random.seed(seed)  # noqa: NPY002 -- seeds third-party code that still uses the legacy global RNG
     try:
         import torch
 

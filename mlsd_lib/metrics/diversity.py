@@ -1,0 +1,59 @@
+"""Beyond-accuracy metrics of recommendation lists (source ch. 6, "Offline metrics").
+
+Introduced in chapter 6, "Evaluation".
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from mlsd_lib._validation import as_array, check_int
+
+
+def intra_list_similarity(recommended: ArrayLike, item_vectors: ArrayLike) -> float | np.ndarray:
+    """Average pairwise cosine similarity of the items in each list (lower = more diverse).
+
+    Parameters
+    ----------
+    recommended : (k,) or (n_lists, k) item positions; ``-1`` marks an empty slot.
+    item_vectors : (n_items, d) item features used to compare items.
+
+    Examples
+    --------
+    >>> vec = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+    >>> intra_list_similarity([0, 1], vec), intra_list_similarity([0, 2], vec)
+    (1.0, 0.0)
+    """
+    ids = as_array(recommended, "recommended", ndim=(1, 2), dtype="int")
+    vec = as_array(item_vectors, "item_vectors", ndim=2)
+    one = ids.ndim == 1
+    ids = ids[None, :] if one else ids
+    if ids.max() >= len(vec):
+        raise ValueError(f"recommended holds item {ids.max()} but item_vectors has {len(vec)} rows")
+    norms = np.linalg.norm(vec, axis=1, keepdims=True)
+    unit = np.divide(vec, norms, out=np.zeros_like(vec), where=norms > 0)
+    out = np.zeros(len(ids))
+    for i, row in enumerate(ids):
+        row = row[row >= 0]
+        if len(row) < 2:
+            raise ValueError("each list needs at least two items to compare")
+        S = unit[row] @ unit[row].T
+        n = len(row)
+        out[i] = (S.sum() - np.trace(S)) / (n * (n - 1))
+    return float(out[0]) if one else out
+
+
+def catalogue_coverage(recommended: ArrayLike, n_items: int) -> float:
+    """Fraction of the catalogue that appears in at least one recommendation list.
+
+    Examples
+    --------
+    >>> catalogue_coverage([[0, 1], [1, 2]], n_items=10)
+    0.3
+    """
+    ids = as_array(recommended, "recommended", ndim=(1, 2), dtype="int")
+    n_items = check_int(n_items, "n_items", low=1)
+    if ids.max() >= n_items:
+        raise ValueError(f"recommended holds item {ids.max()} >= n_items={n_items}")
+    return len(np.unique(ids[ids >= 0])) / n_items

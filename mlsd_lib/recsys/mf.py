@@ -1,0 +1,317 @@
+"""Matrix factorisation with the source's three losses, fitted by SGD or WALS.
+
+The three losses of source ch. 6 (Figs. 6.14-6.16) are one family, the weighted loss
+
+    L(U, V) = sum_observed (A_ij - U_i . V_j)^2 + w * sum_unobserved (U_i . V_j)^2
+              + reg * (|U|^2 + |V|^2)
+
+with ``w = 0`` (observed pairs only), ``w = 1`` (all pairs, unobserved = 0) and
+``0 < w < 1`` (the weighted combination). WALS fixes one factor matrix and solves the
+other's least-squares problem row by row; because the unobserved term covers every pair,
+each row's normal equations are ``(w V'V + (1 - w) V_O'V_O + reg I) u = V_O' a_O``, where
+``V'V`` is shared by every row and only the small observed part differs.
+
+Introduced in chapter 6, "Model development: matrix factorisation".
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import ArrayLike
+
+from mlsd_lib._validation import as_array, check_choice, check_float, check_int, check_random_state
+
+LOSSES = ("observed", "all", "weighted")
+SOLVERS = ("wals", "sgd")
+
+
+def check_feedback(R: object, name: str = "R") -> sp.csr_matrix:
+    """Return ``R`` as a CSR float matrix, or raise naming the problem."""
+    if not sp.issparse(R):
+        raise TypeError(f"{name} must be a scipy sparse matrix (users x items), got {type(R).__name__}")
+    R = sp.csr_matrix(R, dtype=np.float64)
+    if R.shape[0] == 0 or R.shape[1] == 0:
+        raise ValueError(f"{name} has shape {R.shape}; it needs at least one user and one item")
+    if R.nnz == 0:
+        raise ValueError(f"{name} has no observed entries; nothing to learn from")
+    if not np.isfinite(R.data).all():
+        raise ValueError(f"{name} contains NaN or inf values")
+    R.sort_indices()
+    return R
+
+
+def unobserved_weight(loss: str, w: float) -> float:
+    """The weight of unobserved pairs that ``loss`` implies (0, 1 or ``w``)."""
+    check_choice(loss, "loss", LOSSES)
+    if loss == "observed":
+        return 0.0
+    if loss == "all":
+        return 1.0
+    return check_float(w, "w", low=0, high=1, low_open=True)
+
+
+def mf_objective(R: sp.spmatrix, U: ArrayLike, V: ArrayLike, w: float, reg: float) -> float:
+    """The weighted MF loss ``L(U, V)`` above, without materialising ``U V'``.
+
+    The sum over unobserved pairs is the sum over all pairs, ``trace(U'U V'V)``, minus the
+    observed ones, so the cost is O(nnz k + (m + n) k^2).
+
+    Examples
+    --------
+    >>> R = sp.csr_matrix(np.array([[1.0, 0.0], [0.0, 1.0]]))
+    >>> ones = np.ones((2, 1))
+    >>> mf_objective(R, ones, ones, w=0.0, reg=0.0)   # the degenerate all-ones solution
+    0.0
+    >>> mf_objective(R, ones, ones, w=1.0, reg=0.0)   # ...pays for it over all pairs
+    2.0
+    """
+    R = check_feedback(R)
+    U = as_array(U, "U", ndim=2)
+    V = as_array(V, "V", ndim=2)
+    if U.shape != (R.shape[0], V.shape[1]) or V.shape[0] != R.shape[1]:
+        raise ValueError(f"U {U.shape} and V {V.shape} do not match R {R.shape}")
+    w = check_float(w, "w", low=0, high=1)
+    reg = check_float(reg, "reg", low=0)
+    rows = np.repeat(np.arange(R.shape[0]), np.diff(R.indptr))
+    pred = np.einsum("ij,ij->i", U[rows], V[R.indices])
+    observed = float(np.sum((R.data - pred) ** 2))
+    all_pairs = float(np.sum((U.T @ U) * (V.T @ V)))
+    unobserved = all_pairs - float(np.sum(pred ** 2))
+    return observed + w * unobserved + reg * float(np.sum(U ** 2) + np.sum(V ** 2))
+
+
+def _row_dots(R: sp.csr_matrix, X: np.ndarray, Y: np.ndarray) -> np.ndarray:
+    rows = np.repeat(np.arange(R.shape[0]), np.diff(R.indptr))
+    return np.einsum("ij,ij->i", X[rows], Y[R.indices])
+
+
+def als_step(
+    R: sp.csr_matrix, X: np.ndarray, Y: np.ndarray, w: float, reg: float, cg_steps: int | None = 3
+) -> np.ndarray:
+    """One half-step of WALS: the rows ``X`` that minimise the loss with ``Y`` fixed.
+
+    ``cg_steps=None`` solves every row's normal equations exactly (batched Cholesky-free
+    ``np.linalg.solve``); an integer runs that many conjugate-gradient steps from the current
+    ``X`` for all rows at once, as ``implicit`` does — each step costs one sparse product.
+
+    Examples
+    --------
+    >>> R = sp.csr_matrix(np.array([[1.0, 0.0, 1.0]]))
+    >>> Y = np.array([[1.0], [2.0], [3.0]])
+    >>> float(als_step(R, np.zeros((1, 1)), Y, w=0.0, reg=0.0, cg_steps=None)[0, 0])
+    0.4
+    """
+    k = Y.shape[1]
+    G = w * (Y.T @ Y) + reg * np.eye(k)
+    B = R @ Y  # V_O' a_O for every row at once
+    if cg_steps is None:
+        rows = np.repeat(np.arange(R.shape[0]), np.diff(R.indptr))
+        A = np.broadcast_to(G, (R.shape[0], k, k)).copy()
+        # Chunks bound the (nnz, k, k) outer products to a few tens of MB.
+        step = max(1, 4_000_000 // (k * k))
+        for s in range(0, R.nnz, step):
+            yv = Y[R.indices[s:s + step]]
+            np.add.at(A, rows[s:s + step], (1 - w) * yv[:, :, None] * yv[:, None, :])
+        return np.linalg.solve(A, B[:, :, None])[:, :, 0]
+
+    def matvec(P: np.ndarray) -> np.ndarray:
+        d = _row_dots(R, P, Y) * (1 - w)
+        S = sp.csr_matrix((d, R.indices, R.indptr), shape=R.shape)
+        return S @ Y + P @ G
+
+    X = X.copy()
+    r = B - matvec(X)
+    p = r.copy()
+    rs = np.einsum("ij,ij->i", r, r)
+    for _ in range(cg_steps):
+        Ap = matvec(p)
+        denom = np.einsum("ij,ij->i", p, Ap)
+        alpha = np.divide(rs, denom, out=np.zeros_like(rs), where=denom > 1e-20)
+        X += alpha[:, None] * p
+        r -= alpha[:, None] * Ap
+        rs_new = np.einsum("ij,ij->i", r, r)
+        beta = np.divide(rs_new, rs, out=np.zeros_like(rs), where=rs > 1e-20)
+        p = r + beta[:, None] * p
+        rs = rs_new
+    return X
+
+
+class MatrixFactorization:
+    """Embed users and items so that ``U_i . V_j`` approximates the feedback matrix.
+
+    Parameters
+    ----------
+    n_factors : embedding size ``k``.
+    loss : ``"observed"``, ``"all"`` or ``"weighted"`` (source Figs. 6.14-6.16).
+    w : weight of unobserved pairs for ``loss="weighted"``, in (0, 1].
+    reg : L2 regularisation ``reg * (|U|^2 + |V|^2)``.
+    solver : ``"wals"`` (alternating least squares) or ``"sgd"`` (mini-batch SGD).
+    epochs : WALS sweeps (each updates U then V) or SGD passes over the observed pairs.
+    learning_rate, batch_size, negatives : SGD only; ``negatives`` uniformly sampled pairs per
+        observed pair estimate the all-pairs term.
+    cg_steps : WALS conjugate-gradient steps per half-sweep; ``None`` solves exactly.
+    init_scale : standard deviation of the random initial embeddings.
+    seed : random seed.
+
+    Examples
+    --------
+    >>> R = sp.csr_matrix(np.eye(4))
+    >>> mf = MatrixFactorization(n_factors=4, loss="weighted", w=0.1, reg=0.01, epochs=5).fit(R)
+    >>> mf.recommend([0], k=1, exclude=None).tolist()
+    [[0]]
+    """
+
+    def __init__(
+        self,
+        n_factors: int = 32,
+        *,
+        loss: str = "weighted",
+        w: float = 0.1,
+        reg: float = 0.1,
+        solver: str = "wals",
+        epochs: int = 10,
+        learning_rate: float = 0.05,
+        batch_size: int = 1024,
+        negatives: int = 4,
+        cg_steps: int | None = 3,
+        init_scale: float = 0.1,
+        seed: int = 0,
+    ) -> None:
+        self.n_factors = check_int(n_factors, "n_factors", low=1)
+        self.loss = check_choice(loss, "loss", LOSSES)
+        self.w = unobserved_weight(loss, w)
+        self.reg = check_float(reg, "reg", low=0)
+        self.solver = check_choice(solver, "solver", SOLVERS)
+        self.epochs = check_int(epochs, "epochs", low=1)
+        self.learning_rate = check_float(learning_rate, "learning_rate", low=0, low_open=True)
+        self.batch_size = check_int(batch_size, "batch_size", low=1)
+        self.negatives = check_int(negatives, "negatives", low=1)
+        self.cg_steps = None if cg_steps is None else check_int(cg_steps, "cg_steps", low=1)
+        self.init_scale = check_float(init_scale, "init_scale", low=0, low_open=True)
+        self.seed = seed
+        self.history_: list[float] = []
+
+    def fit(self, R: sp.spmatrix, progress: bool = False) -> MatrixFactorization:
+        """Learn ``user_factors_`` and ``item_factors_``; ``history_`` holds the loss per epoch.
+
+        ``history_[0]`` is the loss at initialisation, ``history_[e]`` after epoch ``e``.
+        """
+        R = check_feedback(R)
+        rng = check_random_state(self.seed)
+        m, n = R.shape
+        self.user_factors_ = rng.normal(0, self.init_scale, (m, self.n_factors))
+        self.item_factors_ = rng.normal(0, self.init_scale, (n, self.n_factors))
+        self.history_ = [self.objective(R)]
+        epochs = range(self.epochs)
+        if progress:
+            from tqdm.auto import tqdm
+
+            epochs = tqdm(epochs, desc=f"MF {self.solver} ({self.loss})", leave=False)
+        Rt = R.T.tocsr()
+        for _ in epochs:
+            if self.solver == "wals":
+                self.user_factors_ = als_step(R, self.user_factors_, self.item_factors_,
+                                              self.w, self.reg, self.cg_steps)
+                self.item_factors_ = als_step(Rt, self.item_factors_, self.user_factors_,
+                                              self.w, self.reg, self.cg_steps)
+            else:
+                self._sgd_epoch(R, rng)
+            self.history_.append(self.objective(R))
+        return self
+
+    def _sgd_epoch(self, R: sp.csr_matrix, rng: np.random.Generator) -> None:
+        # Gradient of L / nnz: observed pairs exactly per batch, the w * sum_all term
+        # estimated from uniformly sampled pairs scaled by (m n) / samples.
+        U, V = self.user_factors_, self.item_factors_
+        m, n = R.shape
+        nnz = R.nnz
+        rows = np.repeat(np.arange(m), np.diff(R.indptr))
+        cols, vals = R.indices, R.data
+        lr = self.learning_rate
+        for batch in np.array_split(rng.permutation(nnz), max(1, nnz // self.batch_size)):
+            r, c, a = rows[batch], cols[batch], vals[batch]
+            pred = np.einsum("ij,ij->i", U[r], V[c])
+            # d/dpred of (a - pred)^2 - w pred^2, scaled to the mean over observed pairs
+            g = (-2 * (a - pred) - 2 * self.w * pred) / len(batch)
+            gU = np.zeros_like(U)
+            gV = np.zeros_like(V)
+            np.add.at(gU, r, g[:, None] * V[c])
+            np.add.at(gV, c, g[:, None] * U[r])
+            if self.w > 0:
+                s = len(batch) * self.negatives
+                ru, cv = rng.integers(0, m, s), rng.integers(0, n, s)
+                p = np.einsum("ij,ij->i", U[ru], V[cv])
+                gs = 2 * self.w * p * (m * n / s) / nnz
+                np.add.at(gU, ru, gs[:, None] * V[cv])
+                np.add.at(gV, cv, gs[:, None] * U[ru])
+            gU += 2 * self.reg / nnz * U
+            gV += 2 * self.reg / nnz * V
+            U -= lr * gU * (nnz / len(batch)) ** 0.5
+            V -= lr * gV * (nnz / len(batch)) ** 0.5
+
+    def objective(self, R: sp.spmatrix) -> float:
+        """The training loss of the current embeddings on ``R``."""
+        self._check_fitted()
+        return mf_objective(R, self.user_factors_, self.item_factors_, self.w, self.reg)
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "user_factors_"):
+            raise RuntimeError("call fit(R) before using the model")
+
+    def score(self, users: ArrayLike) -> np.ndarray:
+        """Relevance ``U_i . V_j`` of every item for each user row in ``users`` (source Fig. 6.17)."""
+        self._check_fitted()
+        u = as_array(users, "users", ndim=1, dtype="int")
+        if u.min() < 0 or u.max() >= len(self.user_factors_):
+            raise ValueError(f"users must be row positions in [0, {len(self.user_factors_)})")
+        return self.user_factors_[u] @ self.item_factors_.T
+
+    def fold_in(self, liked: list[ArrayLike]) -> np.ndarray:
+        """Embeddings for new users from the items they liked, items fixed (one WALS row each).
+
+        This is how MF meets a user it was not trained on: no retraining, but it needs at
+        least one interaction; with none, the embedding is zero and every score is 0.
+        """
+        self._check_fitted()
+        n = len(self.item_factors_)
+        rows, cols = [], []
+        for i, items in enumerate(liked):
+            ids = as_array(items, f"liked[{i}]", ndim=1, dtype="int", allow_empty=True)
+            if len(ids) and (ids.min() < 0 or ids.max() >= n):
+                raise ValueError(f"liked[{i}] holds item positions outside [0, {n})")
+            rows += [i] * len(ids)
+            cols += ids.tolist()
+        R = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(liked), n))
+        R.sum_duplicates()
+        R.data[:] = 1.0
+        return als_step(R, np.zeros((len(liked), self.n_factors)), self.item_factors_,
+                        self.w, self.reg, cg_steps=None)
+
+    def recommend(self, users: ArrayLike, k: int = 10, exclude: sp.spmatrix | None = None) -> np.ndarray:
+        """Top-``k`` item positions per user, skipping items in the users' rows of ``exclude``."""
+        scores = self.score(users)
+        return top_k(scores, k, None if exclude is None else exclude[as_array(users, "users", ndim=1, dtype="int")])
+
+
+def top_k(scores: ArrayLike, k: int, exclude: sp.spmatrix | None = None) -> np.ndarray:
+    """Indices of the ``k`` largest scores per row, best first; ``exclude``'s entries skipped.
+
+    Examples
+    --------
+    >>> top_k(np.array([[0.1, 0.9, 0.5]]), k=2).tolist()
+    [[1, 2]]
+    >>> top_k(np.array([[0.1, 0.9, 0.5]]), k=2, exclude=sp.csr_matrix([[0, 1, 0]])).tolist()
+    [[2, 0]]
+    """
+    s = np.array(as_array(scores, "scores", ndim=2), copy=True)
+    k = check_int(k, "k", low=1, high=s.shape[1])
+    if exclude is not None:
+        ex = sp.csr_matrix(exclude)
+        if ex.shape != s.shape:
+            raise ValueError(f"exclude has shape {ex.shape}, scores {s.shape}; they must match")
+        r, c = ex.nonzero()
+        s[r, c] = -np.inf
+    part = np.argpartition(-s, k - 1, axis=1)[:, :k]
+    order = np.argsort(-np.take_along_axis(s, part, axis=1), axis=1, kind="stable")
+    return np.take_along_axis(part, order, axis=1)

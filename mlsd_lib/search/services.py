@@ -1,0 +1,178 @@
+"""The prediction and indexing pipelines of source ch. 2, Fig. 2.19, as small services.
+
+- :class:`EmbeddingService` — preprocess an image and run the encoder (Fig. 2.20)
+- :class:`NearestNeighbourService` — top-k over an :mod:`mlsd_lib.ann` index (Fig. 2.21)
+- :class:`ReRankingService` — business rules: drop private images, policy-blocked images
+  and near-duplicates of a higher-ranked result
+- :class:`IndexingService` — make newly uploaded images searchable without a rebuild
+- :class:`VisualSearchPipeline` — the four wired together, timing each query
+
+Examples
+--------
+>>> import numpy as np
+>>> from mlsd_lib import ann
+>>> vecs = np.eye(4, dtype="float32")
+>>> store = IndexingService(ann.build("flat", vecs, "ip"), vecs)
+>>> pipe = VisualSearchPipeline(EmbeddingService(lambda x: np.asarray(x, "float32")),
+...                             NearestNeighbourService(store), ReRankingService(store))
+>>> [r.item_id for r in pipe.search(np.eye(4)[2], k=1)]
+[2]
+
+Introduced in chapter 2, "Serving".
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from mlsd_lib._validation import as_array, check_float, check_int
+
+
+class EmbeddingService:
+    """Turn raw query images into normalised embeddings with ``embed_fn`` (batch in, (n, d) out)."""
+
+    def __init__(self, embed_fn: Callable[[np.ndarray], np.ndarray]) -> None:
+        if not callable(embed_fn):
+            raise TypeError(f"embed_fn must be callable, got {type(embed_fn).__name__}")
+        self.embed_fn = embed_fn
+
+    def embed(self, images: ArrayLike) -> np.ndarray:
+        """Embeddings of one image (h, w) or a batch (n, h, w); always returns (n, d)."""
+        x = np.asarray(images)
+        if x.ndim in (1, 2):
+            x = x[None]
+        out = np.atleast_2d(np.asarray(self.embed_fn(x), dtype=np.float32))
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.maximum(norms, 1e-12)  # cosine: the index holds unit vectors too
+
+
+class IndexingService:
+    """Owns the ANN index plus a copy of the vectors and per-image flags (private, blocked).
+
+    Parameters
+    ----------
+    index : an :class:`mlsd_lib.ann.AnnIndex` already holding ``vectors``.
+    vectors : (n, d) vectors the index was built on, in id order.
+    """
+
+    def __init__(self, index, vectors: ArrayLike) -> None:
+        v = as_array(vectors, "vectors", ndim=2).astype(np.float32)
+        if len(v) != index.ntotal:
+            raise ValueError(f"vectors ({len(v)}) must match the index size ({index.ntotal})")
+        self.index = index
+        self.vectors = v
+        self.private = np.zeros(len(v), dtype=bool)
+        self.blocked = np.zeros(len(v), dtype=bool)
+
+    def add(self, vectors: ArrayLike, private: bool = False) -> np.ndarray:
+        """Index new uploads at once (no rebuild); returns their ids."""
+        v = np.atleast_2d(as_array(vectors, "vectors", ndim=(1, 2))).astype(np.float32)
+        ids = self.index.add(v)
+        self.vectors = np.vstack([self.vectors, v])
+        self.private = np.concatenate([self.private, np.full(len(v), bool(private))])
+        self.blocked = np.concatenate([self.blocked, np.zeros(len(v), bool)])
+        return ids
+
+    def set_private(self, ids: ArrayLike, value: bool = True) -> None:
+        """Mark images private (the owner changed a setting): they stay indexed but hidden."""
+        self.private[self._ids(ids)] = value
+
+    def block(self, ids: ArrayLike) -> None:
+        """Mark images as violating a content policy."""
+        self.blocked[self._ids(ids)] = True
+
+    def _ids(self, ids: ArrayLike) -> np.ndarray:
+        i = np.atleast_1d(as_array(ids, "ids", ndim=(0, 1), dtype="int"))
+        if (i < 0).any() or (i >= len(self.vectors)).any():
+            raise ValueError(f"ids must lie in [0, {len(self.vectors)})")
+        return i
+
+
+class NearestNeighbourService:
+    """Top-``k`` candidate ids and scores for query embeddings, from the indexing service's index."""
+
+    def __init__(self, store: IndexingService) -> None:
+        self.store = store
+
+    def search(self, vectors: ArrayLike, k: int) -> tuple[np.ndarray, np.ndarray]:
+        k = check_int(k, "k", low=1)
+        return self.store.index.search(vectors, k)
+
+
+@dataclass(frozen=True)
+class Result:
+    """One displayed result."""
+
+    item_id: int
+    score: float
+
+
+class ReRankingService:
+    """Apply business rules to a candidate list, keeping order.
+
+    Parameters
+    ----------
+    store : the indexing service (flags and vectors).
+    duplicate_threshold : cosine similarity above which a candidate is a near-duplicate of a
+        higher-ranked result and is dropped.
+    """
+
+    def __init__(self, store: IndexingService, duplicate_threshold: float = 0.98) -> None:
+        self.store = store
+        self.duplicate_threshold = check_float(duplicate_threshold, "duplicate_threshold", low=-1, high=1)
+
+    def rerank(self, ids: ArrayLike, scores: ArrayLike, k: int) -> list[Result]:
+        """Filter one query's candidates (1-D ``ids``/``scores``) down to at most ``k`` results."""
+        ids = as_array(ids, "ids", ndim=1, dtype="int")
+        scores = as_array(scores, "scores", ndim=1)
+        k = check_int(k, "k", low=1)
+        kept: list[Result] = []
+        kept_vecs: list[np.ndarray] = []
+        for i, s in zip(ids, scores, strict=True):
+            if i < 0 or self.store.private[i] or self.store.blocked[i]:
+                continue
+            v = self.store.vectors[i]
+            v = v / max(float(np.linalg.norm(v)), 1e-12)
+            if kept_vecs and max(float(v @ u) for u in kept_vecs) > self.duplicate_threshold:
+                continue
+            kept.append(Result(int(i), float(s)))
+            kept_vecs.append(v)
+            if len(kept) == k:
+                break
+        return kept
+
+
+@dataclass
+class VisualSearchPipeline:
+    """Embedding → nearest neighbours (``k * overfetch`` candidates) → re-ranking.
+
+    ``latencies_ms`` collects the wall time of every ``search`` call.
+    """
+
+    embedder: EmbeddingService
+    neighbours: NearestNeighbourService
+    reranker: ReRankingService
+    overfetch: int = 3
+    latencies_ms: list[float] = field(default_factory=list)
+
+    def search(self, image: ArrayLike, k: int = 10) -> list[Result]:
+        """Results for one query image (or an already-cropped region of one)."""
+        k = check_int(k, "k", low=1)
+        t0 = time.perf_counter()
+        q = self.embedder.embed(image)
+        ids, scores = self.neighbours.search(q, k * check_int(self.overfetch, "overfetch", low=1))
+        out = self.reranker.rerank(ids[0], scores[0], k)
+        self.latencies_ms.append(1e3 * (time.perf_counter() - t0))
+        return out
+
+    def latency_percentiles(self) -> dict[str, float]:
+        """p50 and p99 of the recorded latencies, in milliseconds."""
+        if not self.latencies_ms:
+            raise ValueError("no searches recorded yet; call search() first")
+        lat = np.asarray(self.latencies_ms)
+        return {"p50_ms": float(np.percentile(lat, 50)), "p99_ms": float(np.percentile(lat, 99))}

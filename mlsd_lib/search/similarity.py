@@ -1,0 +1,69 @@
+"""Similarity measures and the curse of dimensionality (source ch. 2, "Choosing the loss function").
+
+Introduced in chapter 2, "Model development".
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from mlsd_lib._validation import as_array, check_choice, check_int, check_random_state
+
+
+def similarity(queries: ArrayLike, items: ArrayLike, metric: str = "cosine") -> np.ndarray:
+    """Score matrix (n_queries, n_items); larger always means more similar.
+
+    ``"dot"`` is the inner product, ``"cosine"`` the inner product of unit vectors and
+    ``"euclidean"`` the *negative* Euclidean distance (so that every metric sorts the same way).
+
+    Examples
+    --------
+    >>> similarity([[1.0, 0.0]], [[2.0, 0.0], [0.0, 1.0]], "dot").tolist()
+    [[2.0, 0.0]]
+    >>> similarity([[1.0, 0.0]], [[2.0, 0.0]], "euclidean").tolist()
+    [[-1.0]]
+    """
+    check_choice(metric, "metric", ("dot", "cosine", "euclidean"))
+    q = as_array(queries, "queries", ndim=2)
+    x = as_array(items, "items", ndim=2)
+    if q.shape[1] != x.shape[1]:
+        raise ValueError(f"queries and items must have the same dimension, got {q.shape[1]} and {x.shape[1]}")
+    if metric == "dot":
+        return q @ x.T
+    if metric == "cosine":
+        qn, xn = np.linalg.norm(q, axis=1, keepdims=True), np.linalg.norm(x, axis=1, keepdims=True)
+        if (qn == 0).any() or (xn == 0).any():
+            raise ValueError("cosine similarity is undefined for all-zero vectors; drop them")
+        return (q / qn) @ (x / xn).T
+    sq = (q**2).sum(1)[:, None] + (x**2).sum(1)[None, :] - 2 * q @ x.T
+    return -np.sqrt(np.maximum(sq, 0.0))
+
+
+def relative_contrast(
+    dims: ArrayLike, n_points: int = 1000, n_queries: int = 50, seed: int | np.random.Generator = 0
+) -> np.ndarray:
+    """Mean (farthest - nearest) / nearest Euclidean distance of uniform random points, per dimension.
+
+    In low dimension the nearest point is much nearer than the farthest; as the dimension
+    grows the ratio falls towards zero (Beyer et al., 1999): every point is about equally far.
+
+    Examples
+    --------
+    >>> rc = relative_contrast([2, 512], n_points=200, n_queries=10)
+    >>> bool(rc[0] > 10 * rc[1])
+    True
+    """
+    d = as_array(dims, "dims", ndim=1, dtype="int")
+    if (d < 1).any():
+        raise ValueError("dims must be positive integers")
+    n_points = check_int(n_points, "n_points", low=2)
+    n_queries = check_int(n_queries, "n_queries", low=1)
+    rng = check_random_state(seed)
+    out = []
+    for dim in d:
+        x = rng.random((n_points, int(dim)))
+        q = rng.random((n_queries, int(dim)))
+        dist = -similarity(q, x, "euclidean")
+        out.append(float(np.mean((dist.max(1) - dist.min(1)) / dist.min(1))))
+    return np.array(out)

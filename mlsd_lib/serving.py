@@ -1,0 +1,228 @@
+"""Deployment and serving (source ch. 1, "Deployment and serving"): model compression,
+latency measurement, and batch versus online prediction.
+
+Introduced in chapter 1, "Serving".
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from numpy.typing import ArrayLike
+from torch import nn
+
+from mlsd_lib._validation import as_array, check_float, check_int
+
+
+def model_size_bytes(model: nn.Module) -> int:
+    """Bytes of the serialised ``state_dict``: what ships to a server or a phone.
+
+    Examples
+    --------
+    >>> model_size_bytes(nn.Linear(100, 10)) > 4 * 1010
+    True
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch nn.Module, got {type(model).__name__}")
+    buf = io.BytesIO()
+    torch.save(model.state_dict(), buf)
+    return buf.getbuffer().nbytes
+
+
+def sparse_size_bytes(model: nn.Module, index_bytes: int = 4) -> int:
+    """Bytes to store the model's weights in a sparse (CSR-like) format: value + index per non-zero.
+
+    Pruning only saves memory when zeros are not stored; this is that saving.
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch nn.Module, got {type(model).__name__}")
+    total = 0
+    for p in model.state_dict().values():
+        if p.is_floating_point():
+            total += int((p != 0).sum()) * (p.element_size() + index_bytes)
+    return total
+
+
+def quantize_dynamic_int8(model: nn.Module) -> nn.Module:
+    """Post-training dynamic quantisation of every ``nn.Linear`` to int8 weights.
+
+    Weights are stored in 8 bits (a quarter of float32); activations are quantised on the
+    fly at inference. No retraining and no calibration data are needed.
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch nn.Module, got {type(model).__name__}")
+    from torch.ao.quantization import quantize_dynamic
+
+    return quantize_dynamic(copy.deepcopy(model).eval(), {nn.Linear}, dtype=torch.qint8)
+
+
+def prune_magnitude(model: nn.Module, amount: float) -> nn.Module:
+    """Global magnitude pruning: zero the ``amount`` fraction of Linear weights smallest in |w|.
+
+    Returns a pruned copy with the zeros baked in (no pruning masks left behind).
+    """
+    from torch.nn.utils import prune
+
+    amount = check_float(amount, "amount", low=0, high=1, high_open=True)
+    pruned = copy.deepcopy(model)
+    params = [(m, "weight") for m in pruned.modules() if isinstance(m, nn.Linear)]
+    if not params:
+        raise ValueError("model has no nn.Linear layers to prune")
+    prune.global_unstructured(params, pruning_method=prune.L1Unstructured, amount=amount)
+    for m, name in params:
+        prune.remove(m, name)
+    return pruned
+
+
+def distill(
+    teacher: nn.Module,
+    student: nn.Module,
+    X: ArrayLike,
+    y: ArrayLike | None = None,
+    *,
+    temperature: float = 2.0,
+    alpha: float = 0.5,
+    epochs: int = 30,
+    lr: float = 1e-3,
+    batch_size: int = 128,
+    seed: int = 0,
+) -> nn.Module:
+    """Knowledge distillation for a binary classifier (Hinton et al., 2015).
+
+    The student minimises ``alpha`` × cross-entropy to the teacher's temperature-softened
+    probabilities plus ``1 - alpha`` × cross-entropy to the true labels ``y`` (if given).
+    Soft targets carry the teacher's confidence, which a 0/1 label does not.
+    """
+    from mlsd_lib.sampling import batches
+
+    Xa = torch.as_tensor(as_array(X, "X", ndim=2), dtype=torch.float32)
+    temperature = check_float(temperature, "temperature", low=0, low_open=True)
+    alpha = check_float(alpha, "alpha", low=0, high=1)
+    yt = None
+    if y is not None:
+        yt = torch.as_tensor(as_array(y, "y", ndim=1, dtype="bool"), dtype=torch.float32)
+        if len(yt) != len(Xa):
+            raise ValueError(f"X and y must have the same length, got {len(Xa)} and {len(yt)}")
+    teacher.eval()
+    with torch.no_grad():
+        soft = torch.sigmoid(teacher(Xa).squeeze(-1) / temperature)
+    torch.manual_seed(seed)
+    opt = torch.optim.Adam(student.parameters(), lr=check_float(lr, "lr", low=0, low_open=True))
+    rng = np.random.default_rng(seed)
+    bce = nn.functional.binary_cross_entropy_with_logits
+    for _ in range(check_int(epochs, "epochs", low=1)):
+        student.train()
+        for idx in batches(len(Xa), check_int(batch_size, "batch_size", low=1), seed=rng):
+            opt.zero_grad()
+            z = student(Xa[idx]).squeeze(-1)
+            # T^2 keeps the soft-target gradient on the same scale as the hard-label one.
+            loss = alpha * temperature**2 * bce(z / temperature, soft[idx])
+            if yt is not None and alpha < 1:
+                loss = loss + (1 - alpha) * bce(z, yt[idx])
+            loss.backward()
+            opt.step()
+    student.eval()
+    return student
+
+
+def latency_percentiles(samples_ms: ArrayLike, percentiles: tuple[float, ...] = (50, 90, 99)) -> dict[str, float]:
+    """Latency percentiles in milliseconds, e.g. ``{"p50": ..., "p99": ...}``.
+
+    Examples
+    --------
+    >>> latency_percentiles(np.arange(1, 101))["p50"]
+    50.5
+    """
+    s = as_array(samples_ms, "samples_ms", ndim=1)
+    if (s < 0).any():
+        raise ValueError("latencies must be non-negative")
+    return {f"p{p:g}": float(np.percentile(s, p)) for p in percentiles}
+
+
+def measure_latency(fn: Callable[[], object], repeats: int = 200, warmup: int = 10) -> np.ndarray:
+    """Wall-clock milliseconds of ``repeats`` calls of ``fn`` after ``warmup`` untimed calls."""
+    if not callable(fn):
+        raise TypeError("fn must be callable with no arguments")
+    repeats = check_int(repeats, "repeats", low=1)
+    for _ in range(check_int(warmup, "warmup", low=0)):
+        fn()
+    out = np.empty(repeats)
+    for i in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        out[i] = (time.perf_counter() - t0) * 1e3
+    return out
+
+
+@dataclass
+class PredictionService:
+    """The prediction pipeline of one model: preprocess → score → decide.
+
+    ``preprocess`` turns raw request rows (a DataFrame) into a feature matrix, ``score``
+    turns features into probabilities, and a request is flagged when its probability
+    reaches ``threshold``.
+    """
+
+    preprocess: Callable
+    score: Callable
+    threshold: float = 0.5
+
+    def predict(self, requests) -> tuple[np.ndarray, np.ndarray]:
+        """Probabilities and decisions for a batch of requests."""
+        check_float(self.threshold, "threshold", low=0, high=1)
+        p = np.asarray(self.score(self.preprocess(requests)), dtype=float)
+        return p, p >= self.threshold
+
+
+@dataclass
+class BatchVsOnlineResult:
+    """Latency and staleness of the two prediction modes over a simulated day."""
+
+    batch_latency_ms: np.ndarray
+    online_latency_ms: np.ndarray
+    batch_staleness_h: np.ndarray
+    batch_agreement: float
+
+
+def simulate_batch_vs_online(
+    service: PredictionService,
+    snapshots: list,
+    request_hours: ArrayLike,
+    request_rows: ArrayLike,
+    refresh_hours: float = 24.0,
+) -> BatchVsOnlineResult:
+    """Serve the same requests from precomputed (batch) and fresh (online) predictions.
+
+    ``snapshots[h]`` is the feature table at hour ``h`` (features change over the day). Batch
+    prediction scores every row once per ``refresh_hours`` and answers by lookup; online
+    prediction scores the row's current features at request time. Returns per-request
+    latency, the age of the prediction served, and how often the two modes agree.
+    """
+    hours = as_array(request_hours, "request_hours", ndim=1, dtype="int")
+    rows = as_array(request_rows, "request_rows", ndim=1, dtype="int")
+    if len(hours) != len(rows):
+        raise ValueError("request_hours and request_rows must have the same length")
+    if hours.min() < 0 or hours.max() >= len(snapshots):
+        raise ValueError(f"request_hours must lie in [0, {len(snapshots) - 1}]")
+    refresh = check_float(refresh_hours, "refresh_hours", low=0, low_open=True)
+    cache: dict[int, np.ndarray] = {}
+    b_lat, o_lat, stale, agree = [], [], [], []
+    for h, r in zip(hours, rows, strict=True):
+        built = int(h // refresh * refresh)
+        if built not in cache:  # the nightly job: score the whole table, off the request path
+            cache[built] = service.predict(snapshots[built])[1]
+        t0 = time.perf_counter()
+        batch_answer = bool(cache[built][r])
+        b_lat.append((time.perf_counter() - t0) * 1e3)
+        t0 = time.perf_counter()
+        online_answer = bool(service.predict(snapshots[h].iloc[[r]])[1][0])
+        o_lat.append((time.perf_counter() - t0) * 1e3)
+        stale.append(h - built)
+        agree.append(batch_answer == online_answer)
+    return BatchVsOnlineResult(np.array(b_lat), np.array(o_lat), np.array(stale, dtype=float), float(np.mean(agree)))

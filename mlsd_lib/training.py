@@ -1,0 +1,373 @@
+"""Training loops and small models in torch (source ch. 1, "Model development").
+
+Introduced in chapter 1, "Model development". Everything is seeded and runs on the CPU.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from numpy.typing import ArrayLike
+from torch import nn
+
+from mlsd_lib._validation import as_array, check_choice, check_float, check_int, check_same_length
+from mlsd_lib.losses import focal_loss, regression_loss
+from mlsd_lib.sampling import batches
+
+
+def _xy(X: ArrayLike, y: ArrayLike, binary: bool) -> tuple[torch.Tensor, torch.Tensor]:
+    Xa = as_array(X, "X", ndim=2)
+    ya = as_array(y, "y", ndim=1, dtype="bool" if binary else "float")
+    check_same_length(X=Xa, y=ya)
+    return torch.as_tensor(Xa, dtype=torch.float32), torch.as_tensor(ya, dtype=torch.float32)
+
+
+def make_mlp(in_dim: int, hidden: Sequence[int] = (64, 32), dropout: float = 0.0, out_dim: int = 1) -> nn.Sequential:
+    """A ReLU multilayer perceptron with optional dropout after each hidden layer.
+
+    Examples
+    --------
+    >>> sum(p.numel() for p in make_mlp(10, (8,)).parameters())
+    97
+    """
+    in_dim = check_int(in_dim, "in_dim", low=1)
+    out_dim = check_int(out_dim, "out_dim", low=1)
+    dropout = check_float(dropout, "dropout", low=0, high=1, high_open=True)
+    layers: list[nn.Module] = []
+    width = in_dim
+    for h in hidden:
+        layers += [nn.Linear(width, check_int(h, "hidden", low=1)), nn.ReLU()]
+        if dropout > 0:
+            layers.append(nn.Dropout(dropout))
+        width = h
+    layers.append(nn.Linear(width, out_dim))
+    return nn.Sequential(*layers)
+
+
+def count_parameters(model: nn.Module) -> int:
+    """Number of trainable parameters."""
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+@dataclass
+class LinearClassifier:
+    """Logistic regression fitted by full-batch L-BFGS with a choice of loss.
+
+    ``loss="bce"`` is ordinary logistic regression; ``"focal"`` uses :func:`focal_loss`.
+    ``sample_weight`` re-weights the loss per example (class-balanced weighting).
+
+    Examples
+    --------
+    >>> X = np.array([[0.0], [1.0], [2.0], [3.0]]); y = np.array([0, 0, 1, 1])
+    >>> LinearClassifier().fit(X, y).predict_proba(X).round(1).tolist()[0] < 0.5
+    True
+    """
+
+    loss: str = "bce"
+    gamma: float = 2.0
+    l2: float = 1e-3
+    max_iter: int = 200
+    weight_: torch.Tensor | None = field(default=None, init=False, repr=False)
+
+    def fit(self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None) -> LinearClassifier:
+        check_choice(self.loss, "loss", ("bce", "focal"))
+        l2 = check_float(self.l2, "l2", low=0)
+        Xt, yt = _xy(X, y, binary=True)
+        w_s = None
+        if sample_weight is not None:
+            ws = as_array(sample_weight, "sample_weight", ndim=1)
+            check_same_length(X=Xt, sample_weight=ws)
+            if (ws < 0).any():
+                raise ValueError("sample_weight must be non-negative")
+            w_s = torch.as_tensor(ws, dtype=torch.float32)
+        torch.manual_seed(0)
+        w = torch.zeros(Xt.shape[1] + 1, requires_grad=True)
+        opt = torch.optim.LBFGS([w], lr=1.0, max_iter=check_int(self.max_iter, "max_iter", low=1),
+                                line_search_fn="strong_wolfe", tolerance_grad=1e-9, tolerance_change=1e-12)
+
+        def closure():
+            opt.zero_grad()
+            z = Xt @ w[:-1] + w[-1]
+            if self.loss == "focal":
+                loss = focal_loss(z, yt, gamma=self.gamma, weight=w_s)
+            elif w_s is not None:
+                loss = (nn.functional.binary_cross_entropy_with_logits(z, yt, reduction="none") * w_s).sum() / w_s.sum()
+            else:
+                loss = nn.functional.binary_cross_entropy_with_logits(z, yt)
+            loss = loss + l2 * (w[:-1] ** 2).sum()
+            loss.backward()
+            return loss
+
+        opt.step(closure)
+        self.weight_ = w.detach()
+        return self
+
+    def decision_function(self, X: ArrayLike) -> np.ndarray:
+        if self.weight_ is None:
+            raise ValueError("LinearClassifier is not fitted; call fit first")
+        Xa = as_array(X, "X", ndim=2)
+        if Xa.shape[1] != len(self.weight_) - 1:
+            raise ValueError(f"X must have {len(self.weight_) - 1} columns, got {Xa.shape[1]}")
+        return (torch.as_tensor(Xa, dtype=torch.float32) @ self.weight_[:-1] + self.weight_[-1]).numpy()
+
+    def predict_proba(self, X: ArrayLike) -> np.ndarray:
+        """Probability of the positive class, shape (n,)."""
+        return 1.0 / (1.0 + np.exp(-self.decision_function(X)))
+
+
+def logistic_gd_curve(X: ArrayLike, y: ArrayLike, lr: float = 0.5, epochs: int = 500) -> np.ndarray:
+    """Training loss of logistic regression after each step of full-batch gradient descent.
+
+    Used to compare how fast optimisation converges on differently scaled features.
+
+    Examples
+    --------
+    >>> curve = logistic_gd_curve([[0.0], [1.0]], [0, 1], epochs=3)
+    >>> bool(curve[-1] < curve[0])
+    True
+    """
+    Xa = as_array(X, "X", ndim=2)
+    ya = as_array(y, "y", ndim=1, dtype="bool").astype(float)
+    check_same_length(X=Xa, y=ya)
+    lr = check_float(lr, "lr", low=0, low_open=True)
+    epochs = check_int(epochs, "epochs", low=1)
+    Xb = np.hstack([Xa, np.ones((len(Xa), 1))])
+    w = np.zeros(Xb.shape[1])
+    losses = np.empty(epochs)
+    for t in range(epochs):
+        z = Xb @ w
+        p = 1 / (1 + np.exp(-z))
+        losses[t] = np.mean(np.logaddexp(0, z) - ya * z)
+        w -= lr * Xb.T @ (p - ya) / len(ya)
+    return losses
+
+
+def epochs_to_reach(curve: ArrayLike, target: float) -> int:
+    """First epoch (1-based) at which a loss curve is at or below ``target``; ``len+1`` if never.
+
+    Examples
+    --------
+    >>> epochs_to_reach([3.0, 2.0, 1.0], 2.0)
+    2
+    """
+    c = as_array(curve, "curve", ndim=1)
+    hit = np.flatnonzero(c <= target)
+    return int(hit[0] + 1) if len(hit) else len(c) + 1
+
+
+@dataclass
+class History:
+    """Per-epoch training and validation losses."""
+
+    train_loss: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+
+
+def train_network(
+    model: nn.Module,
+    X: ArrayLike,
+    y: ArrayLike,
+    *,
+    task: str = "binary",
+    loss: str = "bce",
+    epochs: int = 20,
+    lr: float = 1e-3,
+    batch_size: int = 64,
+    weight_decay: float = 0.0,
+    l1: float = 0.0,
+    X_val: ArrayLike | None = None,
+    y_val: ArrayLike | None = None,
+    seed: int = 0,
+    progress: bool | str = False,
+) -> History:
+    """Mini-batch Adam training with optional L2 (``weight_decay``) and L1 penalties.
+
+    ``task="binary"`` with ``loss`` ``"bce"`` or ``"focal"``; ``task="regression"`` with
+    ``"mse"``, ``"mae"`` or ``"huber"``. Validation loss (unpenalised) is recorded each epoch
+    when ``X_val``/``y_val`` are given. ``progress`` shows a ``tqdm`` bar (a string is its label).
+    """
+    check_choice(task, "task", ("binary", "regression"))
+    if task == "binary":
+        check_choice(loss, "loss", ("bce", "focal"))
+    Xt, yt = _xy(X, y, binary=task == "binary")
+    has_val = X_val is not None and y_val is not None
+    if has_val:
+        Xv, yv = _xy(X_val, y_val, binary=task == "binary")
+    epochs = check_int(epochs, "epochs", low=1)
+    batch_size = check_int(batch_size, "batch_size", low=1)
+    l1 = check_float(l1, "l1", low=0)
+    crit = _criterion(task, loss)
+    torch.manual_seed(seed)
+    opt = torch.optim.Adam(model.parameters(), lr=check_float(lr, "lr", low=0, low_open=True),
+                           weight_decay=check_float(weight_decay, "weight_decay", low=0))
+    hist = History()
+    rng = np.random.default_rng(seed)
+    loop = range(epochs)
+    if progress:
+        from tqdm.auto import tqdm
+
+        loop = tqdm(loop, desc=progress if isinstance(progress, str) else "epochs", leave=False)
+    for _ in loop:
+        model.train()
+        total = 0.0
+        for idx in batches(len(Xt), batch_size, seed=rng):
+            opt.zero_grad()
+            out = model(Xt[idx]).squeeze(-1)
+            batch_loss = crit(out, yt[idx])
+            total += batch_loss.item() * len(idx)
+            if l1 > 0:
+                batch_loss = batch_loss + l1 * sum(p.abs().sum() for n, p in model.named_parameters() if "weight" in n)
+            batch_loss.backward()
+            opt.step()
+        hist.train_loss.append(total / len(Xt))
+        if has_val:
+            model.eval()
+            with torch.no_grad():
+                hist.val_loss.append(crit(model(Xv).squeeze(-1), yv).item())
+    model.eval()
+    return hist
+
+
+def _criterion(task: str, loss: str):
+    if task == "regression":
+        return regression_loss(loss)
+    if loss == "focal":
+        return focal_loss
+    return nn.functional.binary_cross_entropy_with_logits
+
+
+def predict(model: nn.Module, X: ArrayLike, proba: bool = True) -> np.ndarray:
+    """Model outputs for ``X`` (sigmoid probabilities when ``proba``), shape (n,)."""
+    Xa = as_array(X, "X", ndim=2)
+    model.eval()
+    with torch.no_grad():
+        out = model(torch.as_tensor(Xa, dtype=torch.float32)).squeeze(-1)
+    return (torch.sigmoid(out) if proba else out).numpy()
+
+
+class EmbeddingClassifier(nn.Module):
+    """Binary classifier over numeric features plus one learnt embedding per categorical column.
+
+    Each category id is looked up in a trainable table of ``dim``-dimensional vectors (source
+    ch. 1, "Embedding learning"); the vectors are concatenated with the numeric features.
+    """
+
+    def __init__(self, cardinalities: Sequence[int], n_numeric: int, dim: int = 4, hidden: int = 32) -> None:
+        super().__init__()
+        if not cardinalities:
+            raise ValueError("cardinalities must list at least one categorical column")
+        self.embeddings = nn.ModuleList(nn.Embedding(check_int(c, "cardinality", low=1), check_int(dim, "dim", low=1))
+                                        for c in cardinalities)
+        width = len(cardinalities) * dim + check_int(n_numeric, "n_numeric", low=0)
+        self.head = nn.Sequential(nn.Linear(width, hidden), nn.ReLU(), nn.Linear(hidden, 1))
+
+    def forward(self, codes: torch.Tensor, numeric: torch.Tensor) -> torch.Tensor:
+        parts = [emb(codes[:, j]) for j, emb in enumerate(self.embeddings)]
+        return self.head(torch.cat([*parts, numeric], dim=1)).squeeze(-1)
+
+
+def fit_embedding_classifier(
+    codes: ArrayLike, numeric: ArrayLike, y: ArrayLike, cardinalities: Sequence[int],
+    dim: int = 4, epochs: int = 30, lr: float = 1e-2, batch_size: int = 128, seed: int = 0,
+) -> EmbeddingClassifier:
+    """Train an :class:`EmbeddingClassifier` with binary cross-entropy and Adam."""
+    c = torch.as_tensor(as_array(codes, "codes", ndim=2, dtype="int"))
+    Xn, yt = _xy(numeric, y, binary=True)
+    check_same_length(codes=c, numeric=Xn)
+    torch.manual_seed(seed)
+    model = EmbeddingClassifier(cardinalities, Xn.shape[1], dim=dim)
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    rng = np.random.default_rng(seed)
+    for _ in range(check_int(epochs, "epochs", low=1)):
+        model.train()
+        for idx in batches(len(yt), batch_size, seed=rng):
+            opt.zero_grad()
+            nn.functional.binary_cross_entropy_with_logits(model(c[idx], Xn[idx]), yt[idx]).backward()
+            opt.step()
+    model.eval()
+    return model
+
+
+# --- Distributed data-parallel training -------------------------------------------------
+
+def _ddp_worker(rank: int, world_size: int, init_file: str, X: torch.Tensor, y: torch.Tensor,
+                hidden: int, steps: int, global_batch: int, lr: float, seed: int, out: str) -> None:
+    import torch.distributed as dist
+    from torch.nn.parallel import DistributedDataParallel
+
+    torch.set_num_threads(1)
+    dist.init_process_group("gloo", init_method=f"file://{init_file}", rank=rank, world_size=world_size)
+    torch.manual_seed(seed)
+    model = DistributedDataParallel(make_mlp(X.shape[1], (hidden,)))
+    opt = torch.optim.SGD(model.parameters(), lr=lr)
+    local = global_batch // world_size
+    for step in range(steps):
+        start = (step * global_batch) % (len(X) - global_batch + 1)
+        # Each rank takes its own contiguous shard of the same global batch.
+        sl = slice(start + rank * local, start + (rank + 1) * local)
+        opt.zero_grad()
+        loss = nn.functional.binary_cross_entropy_with_logits(model(X[sl]).squeeze(-1), y[sl])
+        loss.backward()  # DDP all-reduces (averages) gradients across ranks here
+        opt.step()
+    if rank == 0:
+        torch.save(model.module.state_dict(), out)
+    dist.barrier()
+    dist.destroy_process_group()
+
+
+def train_single_process(X: torch.Tensor, y: torch.Tensor, hidden: int, steps: int, global_batch: int,
+                         lr: float, seed: int) -> nn.Module:
+    """The reference run: one process, the whole global batch per SGD step."""
+    torch.manual_seed(seed)
+    model = make_mlp(X.shape[1], (hidden,))
+    opt = torch.optim.SGD(model.parameters(), lr=lr)
+    for step in range(steps):
+        start = (step * global_batch) % (len(X) - global_batch + 1)
+        sl = slice(start, start + global_batch)
+        opt.zero_grad()
+        nn.functional.binary_cross_entropy_with_logits(model(X[sl]).squeeze(-1), y[sl]).backward()
+        opt.step()
+    return model
+
+
+def compare_ddp_to_single_process(
+    X: ArrayLike, y: ArrayLike, world_size: int = 2, hidden: int = 16, steps: int = 20,
+    global_batch: int = 64, lr: float = 0.1, seed: int = 0,
+) -> dict[str, float]:
+    """Train the same MLP with DDP on ``world_size`` gloo processes and in one process.
+
+    Both see the same global batch each step; DDP splits it across ranks and averages the
+    gradients, which for a mean loss over equal shards is the full-batch gradient. Returns the
+    largest absolute difference between the two runs' final weights.
+    """
+    Xt, yt = _xy(X, y, binary=True)
+    world_size = check_int(world_size, "world_size", low=1, high=8)
+    global_batch = check_int(global_batch, "global_batch", low=world_size)
+    if global_batch % world_size:
+        raise ValueError(f"global_batch ({global_batch}) must be divisible by world_size ({world_size})")
+    if global_batch > len(Xt):
+        raise ValueError(f"global_batch ({global_batch}) exceeds the number of rows ({len(Xt)})")
+    import torch.multiprocessing as mp
+
+    with tempfile.TemporaryDirectory() as tmp:
+        init_file, out = os.path.join(tmp, "rendezvous"), os.path.join(tmp, "ddp.pt")
+        mp.start_processes(
+            _ddp_worker, args=(world_size, init_file, Xt, yt, hidden, steps, global_batch, lr, seed, out),
+            nprocs=world_size, join=True, start_method="spawn",
+        )
+        ddp_state = torch.load(out)
+    single = train_single_process(Xt, yt, hidden, steps, global_batch, lr, seed).state_dict()
+    diff = max((ddp_state[k] - single[k]).abs().max().item() for k in single)
+    change = max((single[k] - make_mlp_state(Xt.shape[1], hidden, seed)[k]).abs().max().item() for k in single)
+    return {"max_abs_weight_diff": diff, "max_abs_weight_change": change, "world_size": world_size}
+
+
+def make_mlp_state(in_dim: int, hidden: int, seed: int) -> dict[str, torch.Tensor]:
+    """Initial weights of the seeded MLP (to show training actually moved them)."""
+    torch.manual_seed(seed)
+    return make_mlp(in_dim, (hidden,)).state_dict()

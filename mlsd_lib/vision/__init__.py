@@ -1,0 +1,1 @@
+"""Image-side building blocks: augmentations, encoders, figures and widgets (chapter 2)."""
