@@ -81,6 +81,11 @@ class ClaimRecord:
     size: str
     recorded_at: str = field(default="")
 
+    def _repr_markdown_(self) -> str:
+        badge = {"supported": "✅", "refuted": "❌", "depends": "⚖️"}.get(self.verdict, "")
+        figs = ", ".join(f"`{k}` = {_fmt(v)}" for k, v in self.figures.items())
+        return f"{badge} **{self.claim_id} {self.verdict}.** {self.finding}  \n<small>Recorded for the claims ledger: {figs}</small>"
+
 
 def validate_record(record: ClaimRecord, catalog: dict[str, str] | None = None) -> None:
     """Raise ``ValueError`` unless ``record`` names a known claim, a valid verdict, figures."""

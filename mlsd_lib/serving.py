@@ -226,3 +226,44 @@ def simulate_batch_vs_online(
         stale.append(h - built)
         agree.append(batch_answer == online_answer)
     return BatchVsOnlineResult(np.array(b_lat), np.array(o_lat), np.array(stale, dtype=float), float(np.mean(agree)))
+
+
+def evolving_snapshots(df, n_hours: int, column: str, update_fraction: float = 0.02,
+                       max_change: float = 1.0, seed: int | np.random.Generator | None = None) -> list:
+    """Hourly copies of a feature table in which ``column`` keeps changing (planted ground truth).
+
+    Each hour a random ``update_fraction`` of rows change ``column`` by a factor drawn
+    uniformly from ``[1, 1 + max_change]`` (say, debts growing as customers take new credit).
+    Snapshot ``h`` is the table as it stands at hour ``h``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> snaps = evolving_snapshots(pd.DataFrame({"d": [1.0] * 100}), 3, "d", 0.1, seed=0)
+    >>> [int((s["d"] != 1.0).sum()) for s in snaps]
+    [0, 10, 20]
+    """
+    import pandas as pd
+
+    from mlsd_lib._validation import check_random_state
+
+    if not isinstance(df, pd.DataFrame) or df.empty:
+        raise ValueError("df must be a non-empty DataFrame")
+    if column not in df.columns:
+        raise ValueError(f"column {column!r} is not in df")
+    n_hours = check_int(n_hours, "n_hours", low=1)
+    frac = check_float(update_fraction, "update_fraction", low=0, high=1)
+    max_change = check_float(max_change, "max_change", low=0)
+    rng = check_random_state(seed)
+    snaps = [df.copy()]
+    for _ in range(n_hours - 1):
+        cur = snaps[-1].copy()
+        rows = rng.random(len(cur)) < frac
+        vals = cur[column].astype(float).to_numpy().copy()
+        base = np.where(np.isnan(vals), 0.0, vals)
+        # Zero debts grow from a typical amount, not from 0, so every update is a real change.
+        base = np.where(base == 0, np.nanmedian(np.where(vals > 0, vals, np.nan)), base)
+        vals[rows] = base[rows] * (1 + max_change * rng.random(rows.sum()))
+        cur[column] = vals
+        snaps.append(cur)
+    return snaps

@@ -6,6 +6,7 @@ Introduced in chapter 1, "Model development". Everything is seeded and runs on t
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -301,6 +302,9 @@ def _ddp_worker(rank: int, world_size: int, init_file: str, X: torch.Tensor, y: 
     from torch.nn.parallel import DistributedDataParallel
 
     torch.set_num_threads(1)
+    if sys.platform.startswith("linux"):
+        # Bind gloo to loopback: in a sandbox without network (our tests) the host name may not resolve.
+        os.environ.setdefault("GLOO_SOCKET_IFNAME", "lo")
     dist.init_process_group("gloo", init_method=f"file://{init_file}", rank=rank, world_size=world_size)
     torch.manual_seed(seed)
     model = DistributedDataParallel(make_mlp(X.shape[1], (hidden,)))

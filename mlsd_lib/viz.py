@@ -6,6 +6,7 @@ figure, so notebooks compose them freely. Introduced in chapter 1.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
@@ -28,15 +29,18 @@ def _axes(ax, figsize=(5, 3.5)):
     return ax.figure, ax
 
 
-def plot_distribution_pair(before: ArrayLike, after: ArrayLike, titles: Sequence[str] = ("before", "after"),
-                           bins: int = 40, color: str = "C0"):
-    """Two histograms side by side: a feature before and after a transformation."""
-    fig, axes = plt.subplots(1, 2, figsize=(8, 2.8))
-    for ax, values, title in zip(axes, (before, after), titles, strict=True):
+def plot_histograms(named_values: Mapping[str, ArrayLike], bins: int = 40, title: str = ""):
+    """One histogram per entry, side by side: a feature under several transformations."""
+    if not named_values:
+        raise ValueError("named_values is empty")
+    fig, axes = plt.subplots(1, len(named_values), figsize=(3.1 * len(named_values), 2.6), squeeze=False)
+    for i, (ax, (name, values)) in enumerate(zip(axes[0], named_values.items(), strict=True)):
         v = np.asarray(values, dtype=float)
-        ax.hist(v[~np.isnan(v)], bins=bins, color=color, alpha=0.85)
-        ax.set_title(title, fontsize=10)
+        ax.hist(v[~np.isnan(v)], bins=bins, color=f"C{i}", alpha=0.85)
+        ax.set_title(name, fontsize=9)
         ax.set_yticks([])
+    if title:
+        fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig
 
@@ -99,7 +103,8 @@ def plot_metric_bars(table: pd.DataFrame, metrics: Sequence[str], ax=None, title
     for j, m in enumerate(metrics):
         bars = ax.bar(x + j * width, table[m].to_numpy(float), width, label=m)
         ax.bar_label(bars, fmt="%.2f", fontsize=7)
-    ax.set_xticks(x + width * (len(metrics) - 1) / 2, table.index, fontsize=9)
+    labels = [textwrap.fill(str(name), 14) for name in table.index]
+    ax.set_xticks(x + width * (len(metrics) - 1) / 2, labels, fontsize=8)
     ax.set_title(title, fontsize=10)
     if ylim:
         ax.set_ylim(*ylim)
