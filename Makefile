@@ -43,7 +43,7 @@ test: env
 	$(OFFLINE) $(PY) -m pytest $(PYTEST_ARGS)
 
 bench: env
-	$(PY) -m pytest tests/benchmarks -o addopts="" --benchmark-only --benchmark-columns=min,mean,max,rounds
+	$(PY) -m pytest tests/benchmarks -o addopts="" -s --benchmark-columns=min,mean,max,rounds
 
 lint: env
 	$(VENV)/bin/ruff check mlsd_lib tests notebooks book

@@ -100,3 +100,20 @@ def test_notebook_figures_are_deterministic(nb):
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=900,
     )
     assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-2000:]
+
+
+@pytest.mark.notebook
+def test_ledger_renders_from_the_smoke_records():
+    if not _executed:
+        pytest.skip("no notebook executed in this session")
+    from mlsd_lib.claims import claim_catalog, render_ledger
+
+    page = render_ledger(CLAIMS_DIR)
+    assert f"of {len(claim_catalog())} claims decided" in page
+    for stem in _executed:
+        payload = json.loads((CLAIMS_DIR / f"{stem}.json").read_text())
+        n = int(stem[2:4])
+        n_claims = sum(1 for c in claim_catalog() if c.startswith(f"C{n}."))
+        assert f"Ch. {n} (" in page and f"): {len(payload['records'])}/{n_claims}" in page
+        for rec in payload["records"]:
+            assert f"<{rec['anchor']}>" in page
