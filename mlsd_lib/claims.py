@@ -256,20 +256,20 @@ def render_ledger(directory: str | os.PathLike | None = None) -> str:
     )
     for ch in sorted(counts):
         lines += ["", f"## Chapter {ch}: {_CHAPTER_TITLES.get(ch, '')}", ""]
-        lines.append("| Claim | Statement | Decided in | Verdict | Key figures | Finding |")
-        lines.append("|---|---|---|---|---|---|")
+        lines.append("| Claim | Statement | Verdict | What the experiment found |")
+        lines.append("|---|---|---|---|")
         for cid, statement in catalog.items():
             if chapter_of(cid) != ch:
                 continue
             rec = decided.get(cid)
             if rec is None:
-                lines.append(f"| {cid} | {_cell(statement)} | — | *not yet tested* | — | — |")
+                lines.append(f"| {cid} | {_cell(statement)} | *not yet tested* | — |")
                 continue
-            figs = "<br>".join(f"`{k}` = {_fmt(v)}" for k, v in rec["figures"].items())
-            link = f"{{ref}}`{rec['chapter']} <{rec['anchor']}>`"
-            badge = {"supported": "✅ supported", "refuted": "❌ refuted", "depends": "⚖️ depends"}[rec["verdict"]]
+            figs = " · ".join(f"{k.replace('_', ' ')} = {_fmt(v)}" for k, v in rec["figures"].items())
+            link = f"{{ref}}`decided in {rec['chapter']} <{rec['anchor']}>`"
             lines.append(
-                f"| {cid} | {_cell(statement)} | {link} | {badge} | {figs} | {_cell(rec['finding'])} |"
+                f"| {cid} | {_cell(statement)} | **{rec['verdict']}** | {_cell(rec['finding'])}"
+                f"<br><small>{_cell(figs)}</small><br>{link} |"
             )
     return "\n".join(lines) + "\n"
 

@@ -85,8 +85,8 @@ def test_ledger_lists_every_claim_and_counts_decided(tmp_path):
         assert f"| {cid} |" in page
     assert "**2 of 53 claims decided" in page
     assert "Ch. 1 (Framework): 2/12" in page and "Ch. 6 (Video recommendation): 0/10" in page
-    assert "{ref}`ch01_framework <claim-c1-4>`" in page
-    assert "`recall_gain` = 0.27" in page
+    assert "{ref}`decided in ch01_framework <claim-c1-4>`" in page
+    assert "recall gain = 0.27" in page and "| **depends** |" in page
     assert page.count("*not yet tested*") == 51
     assert "1 refuted" in page and "1 depends" in page
 
