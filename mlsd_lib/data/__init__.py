@@ -4,7 +4,8 @@ Every source is also described in ``data/README.md`` (origin, licence, size, loa
 Nothing here downloads: data comes from installed packages or from ``data/``.
 """
 
+from mlsd_lib.data.fashion_mnist import load_fashion_mnist
 from mlsd_lib.data.provenance import Provenance
 from mlsd_lib.data.tabular import load_credit_data, load_movielens_ratings
 
-__all__ = ["Provenance", "load_credit_data", "load_movielens_ratings"]
+__all__ = ["Provenance", "load_fashion_mnist", "load_credit_data", "load_movielens_ratings"]

@@ -16,7 +16,8 @@ def intra_list_similarity(recommended: ArrayLike, item_vectors: ArrayLike) -> fl
 
     Parameters
     ----------
-    recommended : (k,) or (n_lists, k) item positions; ``-1`` marks an empty slot.
+    recommended : (k,) or (n_lists, k) item positions; ``-1`` marks an empty slot. A list
+        with fewer than two items gives NaN.
     item_vectors : (n_items, d) item features used to compare items.
 
     Examples
@@ -36,11 +37,15 @@ def intra_list_similarity(recommended: ArrayLike, item_vectors: ArrayLike) -> fl
     out = np.zeros(len(ids))
     for i, row in enumerate(ids):
         row = row[row >= 0]
-        if len(row) < 2:
-            raise ValueError("each list needs at least two items to compare")
-        S = unit[row] @ unit[row].T
         n = len(row)
-        out[i] = (S.sum() - np.trace(S)) / (n * (n - 1))
+        if n < 2:
+            out[i] = np.nan  # nothing to compare; evaluate_lists averages with nanmean
+            continue
+        # sum of all pairwise cosines = |sum of unit vectors|^2, minus the diagonal: O(n d),
+        # not O(n^2 d), so a few hundred candidates cost no more than a top-10 list.
+        u = unit[row]
+        total = u.sum(axis=0)
+        out[i] = (float(total @ total) - float(np.einsum("ij,ij->", u, u))) / (n * (n - 1))
     return float(out[0]) if one else out
 
 

@@ -64,7 +64,7 @@ def evaluate_retrieval(
     --------
     >>> r = evaluate_retrieval([[0, 1], [2, 0]], [0, 1], [0, 0, 1], k=2)
     >>> r["precision@2"], r["mrr"]
-    (0.5, 0.75)
+    (0.75, 1.0)
     """
     from mlsd_lib.metrics.ranking import ndcg_at_k
 

@@ -172,7 +172,7 @@ def crop_and_resize(image: ArrayLike, box: tuple[int, int, int, int], size: int 
     if top + bh > h or left + bw > w:
         raise ValueError(f"box {box} does not fit inside the {h}x{w} image")
     size = h if size is None else check_int(size, "size", low=2)
-    scale = 255.0 if img.max() > 1 else 1.0
+    scale = 255.0 if np.asarray(image).dtype == np.uint8 else 1.0  # same convention as to_tensor
     crop = torch.from_numpy(np.ascontiguousarray(img[top:top + bh, left:left + bw] / scale, dtype=np.float32))
     out = F.interpolate(crop[None, None], size=(size, size), mode="bilinear", align_corners=False)
     return out[0, 0].numpy()

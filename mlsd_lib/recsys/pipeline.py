@@ -1,0 +1,229 @@
+"""The three-stage serving pipeline (source ch. 6, Fig. 6.23) and its latency.
+
+candidate generation (several cheap generators, merged) → scoring (the heavier model over a
+few hundred candidates) → re-ranking (filters, de-duplication, diversity).
+
+Introduced in chapter 6, "Serving".
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike
+
+from mlsd_lib._validation import as_array, check_float, check_int
+from mlsd_lib.recsys.candidates import Request, merge_candidates
+from mlsd_lib.recsys.rerank import dedupe, filter_blocked, freshness_boost, mmr
+
+
+class TwoTowerScorer:
+    """Score candidates with the two-tower model, running the video tower on their features at
+    request time (the "heavier" content-aware scorer of source Fig. 6.26).
+
+    ``source_items`` maps catalogue positions to the rows of the model's item features, which
+    lets a synthetic catalogue reuse real items' features; chunks bound memory when scoring
+    the whole catalogue.
+    """
+
+    def __init__(self, model, source_items: ArrayLike | None = None, chunk: int = 65536) -> None:
+        self.model = model
+        self.source_items = None if source_items is None else as_array(source_items, "source_items", ndim=1, dtype="int")
+        self.chunk = check_int(chunk, "chunk", low=1)
+
+    def __call__(self, request: Request, candidates: np.ndarray) -> np.ndarray:
+        u = self.model.user_embeddings([request.history], [request.time])[0]
+        rows = candidates if self.source_items is None else self.source_items[candidates]
+        out = np.empty(len(rows), dtype=np.float32)
+        for s in range(0, len(rows), self.chunk):
+            out[s:s + self.chunk] = self.model.item_embeddings(rows[s:s + self.chunk]) @ u
+        return out
+
+
+class EmbeddingScorer:
+    """Score candidates by the dot product of ``request.user_vector`` with their embeddings.
+
+    Examples
+    --------
+    >>> from mlsd_lib.recsys.candidates import Request
+    >>> EmbeddingScorer(np.eye(3))(Request(np.array([0.0, 2.0, 1.0])), np.array([2, 1])).tolist()
+    [1.0, 2.0]
+    """
+
+    def __init__(self, item_vectors: ArrayLike) -> None:
+        self.item_vectors = as_array(item_vectors, "item_vectors", ndim=2)
+
+    def __call__(self, request: Request, candidates: np.ndarray) -> np.ndarray:
+        return self.item_vectors[candidates] @ np.asarray(request.user_vector, dtype=self.item_vectors.dtype)
+
+
+class BlendScorer:
+    """A weighted sum of several scorers, each standardised over the request's candidates.
+
+    Standardising per request puts models with different score scales (a cosine, an MF dot
+    product) on one footing, so a weight means the same for every user.
+
+    Examples
+    --------
+    >>> from mlsd_lib.recsys.candidates import Request
+    >>> a = lambda req, c: np.array([1.0, 2.0, 3.0])
+    >>> b = lambda req, c: np.array([30.0, 20.0, 10.0])
+    >>> BlendScorer([(a, 0.5), (b, 0.5)])(Request(np.zeros(1)), np.arange(3)).tolist()
+    [0.0, 0.0, 0.0]
+    """
+
+    def __init__(self, scorers: Sequence[tuple[Callable, float]]) -> None:
+        if not scorers:
+            raise ValueError("scorers must be a non-empty list of (scorer, weight) pairs")
+        self.scorers = [(f, check_float(w, f"weight of scorer {i}", low=0)) for i, (f, w) in enumerate(scorers)]
+
+    def __call__(self, request: Request, candidates: np.ndarray) -> np.ndarray:
+        total = np.zeros(len(candidates))
+        for f, w in self.scorers:
+            s = np.asarray(f(request, candidates), dtype=float)
+            sd = s.std()
+            total += w * ((s - s.mean()) / sd if sd > 0 else np.zeros_like(s))
+        return total
+
+
+@dataclass
+class Recommendation:
+    """A pipeline answer: items, their scores and sources, and the time each stage took."""
+
+    items: np.ndarray
+    scores: np.ndarray
+    sources: np.ndarray
+    n_candidates: int
+    stage_ms: dict[str, float]
+    candidates: np.ndarray | None = None  # the merged candidate set, before scoring
+
+    def to_frame(self, titles: Sequence[str] | None = None) -> pd.DataFrame:
+        df = pd.DataFrame({"item": self.items, "score": np.round(self.scores, 3), "generator": self.sources})
+        if titles is not None:
+            df.insert(1, "title", [titles[i] for i in self.items])
+        return df
+
+
+class RecommendationPipeline:
+    """Candidate generation → scoring → re-ranking, with per-stage timing.
+
+    Parameters
+    ----------
+    generators : ``{name: (generator, k)}``; each generator has ``generate(request, k)``.
+    scorer : ``scorer(request, candidates) -> scores``.
+    item_vectors : item vectors for de-duplication and MMR diversity.
+    k : length of the final list.
+    lam : MMR relevance weight (1 = no diversity re-ranking).
+    blocked : ``{region: boolean mask of items not licensed there}``.
+    dedupe_threshold : cosine above which two items count as near-duplicates.
+    source_items : optional map from catalogue position to a row of ``item_vectors`` (lets a
+        synthetic catalogue reuse real items' vectors without copying them).
+    item_years, freshness_weight, freshness_half_life : when ``item_years`` is given and the
+        weight is positive, each score gets :func:`~mlsd_lib.recsys.rerank.freshness_boost`
+        for the item's age in years at the request time, before re-ranking.
+    """
+
+    def __init__(self, generators: dict, scorer: Callable, item_vectors: ArrayLike, *, k: int = 10,
+                 lam: float = 1.0, blocked: dict[str, ArrayLike] | None = None,
+                 dedupe_threshold: float = 0.98, source_items: ArrayLike | None = None,
+                 item_years: ArrayLike | None = None, freshness_weight: float = 0.0,
+                 freshness_half_life: float = 5.0) -> None:
+        if not isinstance(generators, dict) or not generators:
+            raise ValueError("generators must be a non-empty dict of name -> (generator, k)")
+        self.generators = generators
+        self.scorer = scorer
+        self.item_vectors = as_array(item_vectors, "item_vectors", ndim=2)
+        self.k = check_int(k, "k", low=1)
+        self.lam = check_float(lam, "lam", low=0, high=1)
+        self.blocked = blocked or {}
+        self.dedupe_threshold = check_float(dedupe_threshold, "dedupe_threshold", low=-1, high=1)
+        self.source_items = None if source_items is None else as_array(source_items, "source_items", ndim=1, dtype="int")
+        self.item_years = None if item_years is None else as_array(item_years, "item_years", ndim=1)
+        self.freshness_weight = check_float(freshness_weight, "freshness_weight", low=0)
+        self.freshness_half_life = check_float(freshness_half_life, "freshness_half_life", low=0, low_open=True)
+
+    def _vectors(self, items: np.ndarray) -> np.ndarray:
+        # Only the candidates' vectors: touching the whole catalogue per request would cost
+        # O(n_items) and defeat the point of candidate generation.
+        return self.item_vectors[items if self.source_items is None else self.source_items[items]]
+
+    def recommend(self, request: Request, lam: float | None = None) -> Recommendation:
+        lam = self.lam if lam is None else check_float(lam, "lam", low=0, high=1)
+        t0 = time.perf_counter()
+        lists = {name: gen.generate(request, k) for name, (gen, k) in self.generators.items()}
+        cand, src = merge_candidates(lists, exclude=request.history if request.seen is None else request.seen)
+        merged = cand
+        t1 = time.perf_counter()
+        scores = np.asarray(self.scorer(request, cand), dtype=float)
+        if self.item_years is not None and self.freshness_weight > 0 and len(cand):
+            rows = cand if self.source_items is None else self.source_items[cand]
+            age = 1970 + request.time / 31_557_600 - self.item_years[rows]  # Julian years
+            scores = freshness_boost(scores, age, self.freshness_weight, self.freshness_half_life)
+        t2 = time.perf_counter()
+        keep = np.ones(len(cand), bool)
+        if request.region in self.blocked:
+            keep &= filter_blocked(cand, self.blocked[request.region])
+        order = np.argsort(-scores, kind="stable")
+        cand, src, scores, keep = cand[order], src[order], scores[order], keep[order]
+        cand, src, scores = cand[keep], src[keep], scores[keep]
+        # De-duplicate only the head: near-duplicates matter where the user can see them.
+        head = min(len(cand), 5 * self.k)
+        keep = np.ones(len(cand), bool)
+        if head:
+            keep[:head] = dedupe(np.arange(head), self._vectors(cand[:head]), self.dedupe_threshold)
+        cand, src, scores = cand[keep], src[keep], scores[keep]
+        pool = min(len(cand), 5 * self.k)
+        if lam < 1 and pool:
+            picked = cand[mmr(np.arange(pool), scores[:pool], self._vectors(cand[:pool]), self.k, lam)]
+        else:
+            picked = cand[: self.k]
+        pos = {int(c): j for j, c in enumerate(cand)}
+        idx = np.array([pos[int(c)] for c in picked], dtype=np.int64)
+        t3 = time.perf_counter()
+        stage = {"candidates": 1e3 * (t1 - t0), "scoring": 1e3 * (t2 - t1), "re-ranking": 1e3 * (t3 - t2)}
+        return Recommendation(cand[idx], scores[idx], src[idx], len(order), stage, merged)
+
+
+def latency_percentiles(fn: Callable[[object], object], requests: Sequence, warmup: int = 2) -> dict[str, float]:
+    """Run ``fn`` on each request and return p50/p99/mean latency in milliseconds.
+
+    Examples
+    --------
+    >>> sorted(latency_percentiles(lambda r: r, [1, 2, 3]))
+    ['mean_ms', 'n', 'p50_ms', 'p99_ms']
+    """
+    if len(requests) == 0:
+        raise ValueError("requests is empty; pass at least one request")
+    warmup = check_int(warmup, "warmup", low=0)
+    for r in list(requests)[:warmup]:
+        fn(r)
+    times = []
+    for r in requests:
+        t0 = time.perf_counter()
+        fn(r)
+        times.append(1e3 * (time.perf_counter() - t0))
+    t = np.array(times)
+    return {"p50_ms": float(np.percentile(t, 50)), "p99_ms": float(np.percentile(t, 99)),
+            "mean_ms": float(t.mean()), "n": len(t)}
+
+
+def recommend_many(pipeline: RecommendationPipeline, requests: Sequence[Request], lam: float | None = None,
+                   progress: bool = False, return_candidates: bool = False):
+    """The pipeline's final list for each request, as an ``(n, k)`` array padded with ``-1``;
+    with ``return_candidates``, also the list of each request's merged candidate set."""
+    it = requests
+    if progress:
+        from tqdm.auto import tqdm
+
+        it = tqdm(requests, desc="pipeline", leave=False)
+    out = np.full((len(requests), pipeline.k), -1, dtype=np.int64)
+    cands = []
+    for r, req in enumerate(it):
+        rec = pipeline.recommend(req, lam)
+        out[r, : len(rec.items)] = rec.items
+        cands.append(rec.candidates)
+    return (out, cands) if return_candidates else out

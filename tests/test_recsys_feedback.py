@@ -1,0 +1,122 @@
+"""Feedback matrix, relevant sets, evaluation, diversity metrics, and the real-data split."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from mlsd_lib.metrics.diversity import catalogue_coverage, intra_list_similarity
+from mlsd_lib.recsys.evaluate import evaluate_lists
+from mlsd_lib.recsys.feedback import build_feedback, relevant_sets
+from mlsd_lib.sampling import temporal_split_per_user
+
+DF = pd.DataFrame({"userId": [1, 1, 2, 2, 3], "movieId": [10, 20, 20, 30, 10], "rating": [5, 3, 4, 4.5, 1]})
+
+
+def test_feedback_matrix_values_by_loop():
+    fm = build_feedback(DF)
+    A = fm.matrix.toarray()
+    for r in DF.itertuples():
+        u, i = fm.user_index([r.userId])[0], fm.item_index([r.movieId])[0]
+        assert A[u, i] == (1.0 if r.rating >= 4 else 0.0)
+    assert fm.shape == (3, 3) and fm.density == pytest.approx(3 / 9)
+    assert fm.item_index([99]).tolist() == [-1]
+
+
+def test_feedback_fixed_ids_and_relevant_sets():
+    fm = build_feedback(DF, user_ids=[1, 2], item_ids=[10, 20])
+    assert fm.matrix.toarray().tolist() == [[1, 0], [0, 1]]
+    test = pd.DataFrame({"userId": [1, 2, 2, 9], "movieId": [20, 10, 30, 10], "rating": [4, 5, 5, 5]})
+    assert relevant_sets(test, fm) == [{1}, {0}]
+
+
+def test_feedback_errors():
+    with pytest.raises(TypeError, match="DataFrame"):
+        build_feedback([1, 2])
+    with pytest.raises(ValueError, match="user_col='user'"):
+        build_feedback(DF, user_col="user")
+    with pytest.raises(ValueError, match="df is empty"):
+        build_feedback(DF.iloc[:0])
+    with pytest.raises(TypeError, match="threshold must be a number"):
+        build_feedback(DF, threshold="4")
+
+
+def test_evaluate_lists_against_manual_values():
+    rec = np.array([[1, 2, 3], [4, 5, 6], [7, 8, 9]])
+    rel = [{2, 3, 99}, {4}, set()]  # the third user has nothing relevant and is skipped
+    r = evaluate_lists(rec, rel, ks=(1, 3))
+    assert r["precision@1"] == pytest.approx(0.5)
+    assert r["precision@3"] == pytest.approx((2 / 3 + 1 / 3) / 2)
+    assert r["recall@3"] == pytest.approx((2 / 3 + 1) / 2)
+    ap1 = (1 / 2 + 2 / 3) / 3
+    assert r["map@3"] == pytest.approx((ap1 + 1) / 2)
+    dcg = 1 / np.log2(3) + 1 / np.log2(4)
+    idcg = 1 + 1 / np.log2(3) + 1 / np.log2(4)
+    assert r["ndcg@3"] == pytest.approx((dcg / idcg + 1) / 2)
+
+
+def test_evaluate_lists_errors():
+    with pytest.raises(ValueError, match="one set per row"):
+        evaluate_lists([[1, 2]], [{1}, {2}], ks=(1,))
+    with pytest.raises(ValueError, match="max\\(ks\\)"):
+        evaluate_lists([[1, 2]], [{1}], ks=(5,))
+    with pytest.raises(ValueError, match="no user has a relevant item"):
+        evaluate_lists([[1, 2]], [set()], ks=(1,))
+
+
+def test_diversity_against_loops():
+    rng = np.random.default_rng(0)
+    V = rng.normal(size=(20, 5))
+    lists = rng.integers(0, 20, (4, 6))
+    got = intra_list_similarity(lists, V)
+    for g, row in zip(got, lists, strict=True):
+        sims = [V[a] @ V[b] / np.linalg.norm(V[a]) / np.linalg.norm(V[b])
+                for x, a in enumerate(row) for y, b in enumerate(row) if x != y]
+        assert g == pytest.approx(np.mean(sims))
+    assert np.isnan(intra_list_similarity([3, -1], V))
+    assert catalogue_coverage(lists, 20) == pytest.approx(len(set(lists.ravel())) / 20)
+
+
+def test_diversity_errors():
+    with pytest.raises(ValueError, match="item_vectors has 2 rows"):
+        intra_list_similarity([0, 5], np.eye(2))
+    with pytest.raises(ValueError, match="n_items=3"):
+        catalogue_coverage([[0, 5]], 3)
+    with pytest.raises(ValueError, match="n_items must be >= 1"):
+        catalogue_coverage([[0]], 0)
+
+
+def test_temporal_split_leaks_nothing_on_movielens():
+    from mlsd_lib.data.tabular import load_movielens_ratings
+
+    df, _ = load_movielens_ratings()
+    train, test = temporal_split_per_user(df, "userId", "timestamp", 0.2)
+    assert len(train) + len(test) == len(df)
+    first_test = test.groupby("userId").timestamp.min()
+    last_train = train.groupby("userId").timestamp.max().reindex(first_test.index)
+    assert (first_test >= last_train).all()
+    # and every test user also has training history
+    assert set(test.userId) <= set(train.userId)
+
+
+def test_paired_precision_difference_matches_loop_and_verdicts():
+    from mlsd_lib.recsys.evaluate import paired_precision_difference, verdict_from_difference
+
+    rng = np.random.default_rng(0)
+    rel = [set(rng.integers(0, 30, 5).tolist()) if i % 7 else set() for i in range(40)]
+    A = np.array([rng.permutation(30)[:10] for _ in range(40)])
+    B = np.array([rng.permutation(30)[:10] for _ in range(40)])
+    d = np.array([(len(set(a) & r) - len(set(b) & r)) / 10 for a, b, r in zip(A, B, rel, strict=True) if r])
+    diff, se = paired_precision_difference(A, B, rel, k=10)
+    assert diff == pytest.approx(d.mean())
+    assert se == pytest.approx(d.std(ddof=1) / np.sqrt(len(d)))
+    assert verdict_from_difference(0.01, 0.002) == "supported"
+    assert verdict_from_difference(-0.01, 0.002) == "refuted"
+    assert verdict_from_difference(0.003, 0.002) == "depends"
+    with pytest.raises(ValueError, match="same users"):
+        paired_precision_difference(A, B[:5], rel)
+    with pytest.raises(ValueError, match="no user has a relevant item"):
+        paired_precision_difference(A, B, [set()] * 40)
+    with pytest.raises(ValueError, match="se must be >= 0"):
+        verdict_from_difference(0.1, -1.0)

@@ -1,0 +1,185 @@
+"""Candidate generators, re-ranking, the pipeline, the simulated user and the widget."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mlsd_lib.recsys import candidates as cg
+from mlsd_lib.recsys.pipeline import RecommendationPipeline, latency_percentiles, recommend_many
+from mlsd_lib.recsys.rerank import dedupe, filter_blocked, freshness_boost, mmr
+from mlsd_lib.recsys.simulation import simulate_online
+
+
+def test_embedding_generator_flat_matches_brute_force():
+    rng = np.random.default_rng(0)
+    V = rng.normal(size=(200, 8)).astype(np.float32)
+    q = rng.normal(size=8).astype(np.float32)
+    got = cg.EmbeddingGenerator(V, kind="flat").generate(cg.Request(q), k=10)
+    assert got.tolist() == np.argsort(-(V @ q))[:10].tolist()
+
+
+def test_trending_counts_only_the_window_before_the_request():
+    items = [0, 0, 0, 1, 1, 2]
+    days = np.array([1, 2, 3, 9, 9.5, 11]) * 86400   # item 2 is in the future
+    got = cg.TrendingGenerator(items, days, window_days=5).generate(cg.Request(np.zeros(1), time=10 * 86400), k=3)
+    assert got.tolist() == [1]
+
+
+def test_same_genre_and_merge():
+    G = np.array([[1, 0], [1, 0], [0, 1], [0, 1]])
+    g = cg.SameGenreGenerator(G, counts=[3, 1, 2, 9])
+    assert g.generate(cg.Request(np.zeros(1), history=np.array([0, 1])), k=5).tolist() == [0, 1]
+    assert g.generate(cg.Request(np.zeros(1)), k=5).tolist() == []
+    ids, src = cg.merge_candidates({"a": [1, 2], "b": [2, 3], "c": [4]}, exclude=[4])
+    assert ids.tolist() == [1, 2, 3] and src.tolist() == ["a", "a", "b"]
+
+
+def test_generator_errors():
+    with pytest.raises(ValueError, match="same length"):
+        cg.TrendingGenerator([0, 1], [0.0])
+    with pytest.raises(ValueError, match="window_days must be > 0"):
+        cg.TrendingGenerator([0], [0.0], window_days=0)
+    with pytest.raises(ValueError, match="one entry per row of genres"):
+        cg.SameGenreGenerator(np.eye(2), counts=[1])
+    with pytest.raises(ValueError, match="non-empty dict"):
+        cg.merge_candidates({})
+    with pytest.raises(ValueError, match="k must be >= 1"):
+        cg.PopularGenerator([1, 2]).generate(cg.Request(np.zeros(1)), k=0)
+
+
+def _mmr_reference(c, s, V, k, lam):
+    U = V / np.linalg.norm(V, axis=1, keepdims=True)
+    rel = (s - s.min()) / (s.max() - s.min())
+    chosen = []
+    while len(chosen) < k:
+        best, best_val = None, -np.inf
+        for j in range(len(c)):
+            if j in chosen:
+                continue
+            div = max((U[j] @ U[i] for i in chosen), default=0.0)
+            val = lam * rel[j] - (1 - lam) * div
+            if val > best_val:
+                best, best_val = j, val
+        chosen.append(best)
+    return [c[j] for j in chosen]
+
+
+@pytest.mark.parametrize("lam", [1.0, 0.7, 0.3, 0.0])
+def test_mmr_matches_loop(lam):
+    rng = np.random.default_rng(1)
+    V = rng.normal(size=(25, 4))
+    s = rng.normal(size=25)
+    c = np.arange(100, 125)
+    assert mmr(c, s, np.vstack([np.zeros((100, 4)), V]), 8, lam).tolist() == _mmr_reference(c, s, V, 8, lam)
+
+
+def test_filters():
+    assert dedupe([2, 0, 1], np.array([[1, 0], [0, 1], [1, 0.001]])).tolist() == [True, False, True]
+    np.testing.assert_allclose(freshness_boost([0, 0], [0, 10], weight=1, half_life=10), [1, 0.5])
+    assert filter_blocked([1, 0], [True, False]).tolist() == [True, False]
+
+
+def test_rerank_errors():
+    with pytest.raises(ValueError, match="lam must be <= 1"):
+        mmr([0], [1.0], np.eye(1), 1, lam=2)
+    with pytest.raises(ValueError, match="same length"):
+        mmr([0, 1], [1.0], np.eye(2), 1)
+    with pytest.raises(ValueError, match="half_life must be > 0"):
+        freshness_boost([1.0], [1.0], half_life=0)
+    with pytest.raises(ValueError, match="threshold must be <= 1"):
+        dedupe([0], np.eye(1), threshold=2)
+
+
+def _toy_pipeline(**kw):
+    V = np.eye(6, dtype=np.float32)
+    gens = {"ann": (cg.EmbeddingGenerator(V, kind="flat"), 3), "popular": (cg.PopularGenerator([0, 0, 0, 0, 5, 9]), 2)}
+    return RecommendationPipeline(gens, lambda r, c: (V[c] @ r.user_vector).astype(float) + 0.01 * c, V, k=3, **kw)
+
+
+def test_pipeline_stages_sources_and_region():
+    p = _toy_pipeline()
+    req = cg.Request(np.array([0, 0, 1, 0.5, 0, 0], dtype=np.float32), history=np.array([2]))
+    rec = p.recommend(req)
+    assert 2 not in rec.items and rec.items[0] == 3
+    assert set(rec.stage_ms) == {"candidates", "scoring", "re-ranking"}
+    assert dict(zip(rec.items.tolist(), rec.sources.tolist(), strict=True))[5] == "popular"
+    blocked = np.zeros(6, bool)
+    blocked[3] = True
+    p2 = _toy_pipeline(blocked={"EU": blocked})
+    assert 3 not in p2.recommend(cg.Request(req.user_vector, req.history, region="EU")).items
+    lists = recommend_many(p, [req, req])
+    assert lists.shape == (2, 3)
+    lat = latency_percentiles(p.recommend, [req] * 5)
+    assert lat["p50_ms"] <= lat["p99_ms"] and lat["n"] == 5
+
+
+def test_pipeline_errors():
+    with pytest.raises(ValueError, match="non-empty dict"):
+        RecommendationPipeline({}, lambda r, c: c, np.eye(2))
+    with pytest.raises(ValueError, match="lam must be <= 1"):
+        _toy_pipeline(lam=3)
+    with pytest.raises(ValueError, match="requests is empty"):
+        latency_percentiles(lambda r: r, [])
+
+
+def test_simulation_expectations():
+    rng_rec = np.tile(np.arange(10), (4000, 1))
+    rel = [{0, 1}] * 4000
+    out = simulate_online(rng_rec, rel, [{0}] * 4000, np.full(10, 100.0), position_decay=1.0, seed=0)
+    # expected CTR: (2 * 0.5 + 8 * 0.05) / 10 = 0.14
+    assert out["ctr"] == pytest.approx(0.14, abs=0.005)
+    assert out["likes_per_user"] == pytest.approx(0.5 * 0.7, abs=0.03)
+    with pytest.raises(ValueError, match="one set per row"):
+        simulate_online([[0]], [], [], [1.0])
+    with pytest.raises(ValueError, match="p_click_relevant must be <= 1"):
+        simulate_online([[0]], [set()], [set()], [1.0], p_click_relevant=2)
+
+
+def test_widget_builds_headless():
+    from mlsd_lib.recsys.widgets import recommendation_explorer
+
+    calls = []
+    w = recommendation_explorer(lambda u, liked, lam: calls.append((u, liked, lam)) or "table", [1, 2], ["A", "B"], lam=0.5)
+    assert calls == [(1, [], 0.5)] and w is not None
+    with pytest.raises(ValueError, match="users is empty"):
+        recommendation_explorer(lambda *a: None, [], [])
+    with pytest.raises(ValueError, match="lam must be in"):
+        recommendation_explorer(lambda *a: None, [1], [], lam=2)
+
+
+def test_blend_scorer_matches_standardised_sum_and_embedding_scorer():
+    from mlsd_lib.recsys.pipeline import BlendScorer, EmbeddingScorer
+
+    rng = np.random.default_rng(3)
+    V = rng.normal(size=(20, 4))
+    req = cg.Request(rng.normal(size=4))
+    cand = np.array([3, 7, 1, 12, 5])
+    emb = EmbeddingScorer(V)(req, cand)
+    np.testing.assert_allclose(emb, [V[c] @ req.user_vector for c in cand])
+    other = lambda r, c: np.arange(len(c), dtype=float) ** 2  # noqa: E731
+    got = BlendScorer([(EmbeddingScorer(V), 0.3), (other, 0.7)])(req, cand)
+    z = lambda s: (s - s.mean()) / s.std()  # noqa: E731
+    np.testing.assert_allclose(got, 0.3 * z(emb) + 0.7 * z(other(req, cand)))
+    with pytest.raises(ValueError, match="non-empty"):
+        BlendScorer([])
+    with pytest.raises(ValueError, match="weight of scorer 0 must be >= 0"):
+        BlendScorer([(other, -1.0)])
+
+
+def test_pipeline_freshness_and_candidates():
+    V = np.eye(6, dtype="float32")
+    user = np.array([1.0, 0.9, 0, 0, 0, 0], dtype="float32")
+    gen = {"ann": (cg.EmbeddingGenerator(V, kind="flat"), 6)}
+    scorer = lambda req, c: V[c] @ req.user_vector  # noqa: E731
+    years = np.array([1950.0, 2015, 2000, 2000, 2000, 2000])
+    req = cg.Request(user, time=(2016 - 1970) * 31_557_600.0)
+    plain = RecommendationPipeline(gen, scorer, V, k=2).recommend(req)
+    assert plain.items.tolist() == [0, 1]
+    assert sorted(plain.candidates.tolist()) == list(range(6))
+    fresh = RecommendationPipeline(gen, scorer, V, k=2, item_years=years, freshness_weight=0.5).recommend(req)
+    assert fresh.items.tolist() == [1, 0]          # the 2015 film overtakes the 1950 one
+    lists, cands = recommend_many(RecommendationPipeline(gen, scorer, V, k=2), [req, req], return_candidates=True)
+    assert lists.shape == (2, 2) and len(cands) == 2
+    with pytest.raises(ValueError, match="freshness_weight must be >= 0"):
+        RecommendationPipeline(gen, scorer, V, freshness_weight=-1)

@@ -1,0 +1,140 @@
+"""Augmentations and contrastive encoders."""
+
+import numpy as np
+import pytest
+import torch
+
+from mlsd_lib.vision.augment import (
+    AugmentConfig,
+    crop_and_resize,
+    random_augment,
+    to_tensor,
+    transform_queries,
+)
+from mlsd_lib.vision.encoders import (
+    SmallCNN,
+    embed_images,
+    embed_pixels,
+    info_nce_loss,
+    random_encoder,
+    supervised_contrastive_loss,
+    train_contrastive,
+)
+
+
+def _imgs(n=8, seed=0):
+    return np.random.default_rng(seed).integers(0, 256, (n, 28, 28)).astype(np.uint8)
+
+
+def test_identity_config_leaves_images_unchanged():
+    ident = AugmentConfig(min_zoom=1.0, max_shift=0.0, max_rotation=0.0, flip=0.0, brightness=0.0, contrast=0.0)
+    x = _imgs()
+    out = random_augment(x, ident, generator=torch.Generator().manual_seed(0))
+    np.testing.assert_allclose(out[:, 0].numpy(), x / 255.0, atol=1e-5)
+
+
+def test_flip_only_mirrors_columns():
+    flip = AugmentConfig(min_zoom=1.0, max_shift=0.0, max_rotation=0.0, flip=1.0, brightness=0.0, contrast=0.0)
+    x = _imgs()
+    out = random_augment(x, flip, generator=torch.Generator().manual_seed(0))
+    np.testing.assert_allclose(out[:, 0].numpy(), x[:, :, ::-1] / 255.0, atol=1e-5)
+
+
+def test_augment_is_seeded_and_bounded():
+    a = transform_queries(_imgs(), seed=3)
+    b = transform_queries(_imgs(), seed=3)
+    np.testing.assert_array_equal(a, b)
+    assert a.min() >= 0 and a.max() <= 1 and not np.allclose(a, _imgs() / 255.0)
+
+
+def test_crop_and_resize_matches_block_upsampling():
+    img = np.kron(np.arange(4, dtype=float).reshape(2, 2), np.ones((14, 14)))
+    out = crop_and_resize(img, (0, 14, 14, 14), size=28)  # the top-right block is constant 1
+    np.testing.assert_allclose(out, 1.0, atol=1e-6)
+    u8 = crop_and_resize(np.full((28, 28), 255, np.uint8), (2, 2, 10, 10), size=20)
+    assert u8.shape == (20, 20) and np.allclose(u8, 1.0)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "err", "match"),
+    [
+        ({"box": (0, 0, 30, 5)}, ValueError, "does not fit"),
+        ({"box": (0, 0, 5)}, ValueError, "box must be"),
+        ({"box": (-1, 0, 5, 5)}, ValueError, "top must be >= 0"),
+        ({"box": (0, 0, 5, 5), "size": 1}, ValueError, "size must be >= 2"),
+    ],
+)
+def test_crop_errors(kwargs, err, match):
+    with pytest.raises(err, match=match):
+        crop_and_resize(np.zeros((28, 28)), **kwargs)
+
+
+def test_augment_errors():
+    with pytest.raises(ValueError, match="min_zoom must be >= 0.1"):
+        AugmentConfig(min_zoom=0.0)
+    with pytest.raises(TypeError, match="config must be an AugmentConfig"):
+        random_augment(_imgs(), config={"flip": 1})
+    with pytest.raises(ValueError, match=r"images must be \(n, h, w\)"):
+        to_tensor(np.zeros((2, 3, 28, 28)))
+    with pytest.raises(TypeError, match="images must be array-like"):
+        to_tensor("cat.png")
+
+
+def test_info_nce_matches_manual_softmax_cross_entropy():
+    g = torch.Generator().manual_seed(0)
+    a, b = torch.randn(5, 4, generator=g), torch.randn(5, 4, generator=g)
+    an, bn = a / a.norm(dim=1, keepdim=True), b / b.norm(dim=1, keepdim=True)
+    s = (an @ bn.T).numpy() / 0.5
+    def ce(m):
+        m = m - m.max(1, keepdims=True)
+        return -np.mean(np.diag(m) - np.log(np.exp(m).sum(1)))
+    assert float(info_nce_loss(a, b, 0.5)) == pytest.approx(0.5 * (ce(s) + ce(s.T)), rel=1e-5)
+
+
+def test_supcon_reduces_to_infonce_pairs_when_labels_unique():
+    # With unique labels the only positive of a view is its twin: the 2N-view NT-Xent loss.
+    g = torch.Generator().manual_seed(1)
+    a, b = torch.randn(4, 3, generator=g), torch.randn(4, 3, generator=g)
+    z = torch.nn.functional.normalize(torch.cat([a, b]), dim=1)
+    logits = z @ z.T / 0.3
+    logits.fill_diagonal_(-1e9)
+    target = torch.cat([torch.arange(4, 8), torch.arange(0, 4)])
+    ref = torch.nn.functional.cross_entropy(logits, target)
+    assert float(supervised_contrastive_loss(a, b, torch.arange(4), 0.3)) == pytest.approx(float(ref), rel=1e-5)
+
+
+def test_loss_errors():
+    z = torch.zeros(3, 2)
+    with pytest.raises(ValueError, match="same shape"):
+        info_nce_loss(z, torch.zeros(2, 2))
+    with pytest.raises(ValueError, match="temperature must be > 0"):
+        info_nce_loss(z, z, 0.0)
+    with pytest.raises(ValueError, match="same batch"):
+        supervised_contrastive_loss(z, z, torch.tensor([0, 1]))
+
+
+def test_training_is_deterministic_and_lowers_the_loss():
+    x = _imgs(128)
+    r1 = train_contrastive(x, epochs=3, batch_size=64, dim=8, progress=False, seed=0)
+    r2 = train_contrastive(x, epochs=3, batch_size=64, dim=8, progress=False, seed=0)
+    assert r1.losses == r2.losses
+    assert np.mean(r1.losses[-2:]) < r1.losses[0]
+
+
+def test_training_errors():
+    with pytest.raises(ValueError, match="batch_size"):
+        train_contrastive(_imgs(4), batch_size=8, progress=False)
+    with pytest.raises(ValueError, match="labels must have one entry per image"):
+        train_contrastive(_imgs(8), labels=[0, 1], batch_size=4, progress=False)
+    with pytest.raises(ValueError, match="epochs must be >= 1"):
+        train_contrastive(_imgs(8), epochs=0, progress=False)
+    with pytest.raises(ValueError, match="widths must hold three"):
+        SmallCNN(widths=(4, 4))
+
+
+def test_embeddings_are_unit_norm_and_pixels_match_numpy():
+    e = embed_images(random_encoder(dim=6), _imgs(5))
+    np.testing.assert_allclose(np.linalg.norm(e, axis=1), 1, atol=1e-5)
+    p = embed_pixels(_imgs(5))
+    ref = _imgs(5).reshape(5, -1) / np.linalg.norm(_imgs(5).reshape(5, -1), axis=1, keepdims=True)
+    np.testing.assert_allclose(p, ref, atol=1e-6)
