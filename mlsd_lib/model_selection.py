@@ -6,7 +6,7 @@ is only decided when its difference survives several splits. Introduced in chapt
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -69,3 +69,75 @@ def summarize(results: dict[str, pd.DataFrame], metrics: tuple[str, ...] = ("pr_
     if not results:
         raise ValueError("results is empty")
     return pd.DataFrame({name: r[list(metrics)].mean() for name, r in results.items()}).T
+
+
+def tabular_logistic(
+    numeric: Sequence[str],
+    categorical: Sequence[str] = (),
+    *,
+    prepare: Callable[[pd.DataFrame, np.ndarray], tuple[pd.DataFrame, np.ndarray]] | None = None,
+    impute: str = "median",
+    rebalance: str | None = None,
+    loss: str = "bce",
+    beta: float = 0.9999,
+    seed: int = 0,
+    **encoder_options,
+) -> Callable[[pd.DataFrame, np.ndarray, pd.DataFrame], np.ndarray]:
+    """A ``fit_predict`` for :func:`repeated_holdout`: encode a frame, fit logistic regression.
+
+    Every statistic (imputation values, scaling, categories) is learnt on the training rows
+    only, then applied to the test rows, as a deployed model would.
+
+    Parameters
+    ----------
+    numeric, categorical : columns passed to :class:`~mlsd_lib.features.TabularEncoder`.
+    prepare : optional ``(train, y_train) -> (train, y_train)`` applied first (e.g. row deletion).
+    impute : ``"median"`` (the encoder's own), ``"mean"`` or ``"mode"`` for the numeric columns.
+    rebalance : ``None``, ``"oversample"``, ``"undersample"`` or ``"class-balanced"`` weights.
+    loss : ``"bce"`` or ``"focal"`` (γ = 2).
+    beta : the class-balanced loss's β (Cui et al., 2019).
+    encoder_options : more :class:`~mlsd_lib.features.TabularEncoder` options
+        (``encoding``, ``log_columns``).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"x": [0.0, 1.0, 2.0, 3.0] * 5})
+    >>> y = np.array([0, 0, 1, 1] * 5)
+    >>> tabular_logistic(["x"])(df, y, df.iloc[:2]).round(2).tolist()[0] < 0.5
+    True
+    """
+    from mlsd_lib._validation import check_choice
+    from mlsd_lib.features import Imputer, TabularEncoder
+    from mlsd_lib.losses import class_balanced_weights
+    from mlsd_lib.sampling import random_oversample, random_undersample
+    from mlsd_lib.training import LinearClassifier
+
+    check_choice(impute, "impute", ("median", "mean", "mode"))
+    check_choice(rebalance, "rebalance", (None, "oversample", "undersample", "class-balanced"))
+    check_choice(loss, "loss", ("bce", "focal"))
+
+    def fit_predict(train: pd.DataFrame, y_train: np.ndarray, test: pd.DataFrame) -> np.ndarray:
+        if prepare is not None:
+            train, y_train = prepare(train, y_train)
+        if impute != "median" and numeric:  # the encoder imputes medians itself
+            imputer = Imputer(impute).fit(train[list(numeric)])
+            train = train.assign(**imputer.transform(train[list(numeric)]))
+            test = test.assign(**imputer.transform(test[list(numeric)]))
+        encoder = TabularEncoder(numeric, categorical, **encoder_options).fit(train)
+        X, weights = encoder.transform(train), None
+        if rebalance == "oversample":
+            X, y_train = random_oversample(X, y_train, seed=seed)
+        elif rebalance == "undersample":
+            X, y_train = random_undersample(X, y_train, seed=seed)
+        elif rebalance == "class-balanced":
+            weights = class_balanced_weights(y_train, beta=beta)[y_train]
+        model = LinearClassifier(loss=loss, gamma=2.0)
+        return model.fit(X, y_train, sample_weight=weights).predict_proba(encoder.transform(test))
+
+    return fit_predict
+
+
+def drop_incomplete_rows(train: pd.DataFrame, y_train: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
+    """Row deletion as a ``prepare`` step: keep training rows with no missing value."""
+    keep = train.notna().all(axis=1).to_numpy()
+    return train[keep], np.asarray(y_train)[keep]
