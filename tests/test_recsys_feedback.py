@@ -120,3 +120,129 @@ def test_paired_precision_difference_matches_loop_and_verdicts():
         paired_precision_difference(A, B, [set()] * 40)
     with pytest.raises(ValueError, match="se must be >= 0"):
         verdict_from_difference(0.1, -1.0)
+
+
+# --- helpers lifted out of the chapter-6 notebook -------------------------------------------
+
+def test_row_items_and_positive_times_by_loop():
+    import scipy.sparse as sp
+
+    from mlsd_lib.recsys.feedback import positive_times, row_items
+
+    d = pd.DataFrame({"userId": [1, 1, 2, 2, 3], "movieId": [30, 10, 20, 30, 10],
+                      "rating": [5, 4, 4, 2, 5], "timestamp": [9, 4, 7, 1, 3]})
+    fm = build_feedback(d)
+    hist = row_items(fm.matrix)
+    dense = fm.matrix.toarray()
+    assert [h.tolist() for h in hist] == [np.flatnonzero(r).tolist() for r in dense]
+    got = positive_times(d, fm, fm.matrix)
+    want = []
+    for u, h in zip(fm.user_ids, hist, strict=True):
+        for i in h:
+            row = d[(d.userId == u) & (d.movieId == fm.item_ids[i]) & (d.rating >= 4)]
+            want.append(float(row.timestamp.iloc[0]))
+    assert got.tolist() == want
+    with pytest.raises(TypeError, match="M must be a scipy sparse"):
+        row_items(dense)
+    with pytest.raises(ValueError, match="shape"):
+        positive_times(d, fm, sp.csr_matrix((1, 1)))
+    with pytest.raises(ValueError, match="M has"):
+        positive_times(d[d.userId != 3], fm, fm.matrix)
+    with pytest.raises(ValueError, match="timestamp"):
+        positive_times(d.drop(columns="timestamp"), fm, fm.matrix)
+
+
+def test_items_by_time_by_loop_and_errors():
+    from mlsd_lib.recsys.feedback import items_by_time
+
+    d = pd.DataFrame({"userId": [5, 2, 2, 2], "movieId": [30, 20, 10, 30], "timestamp": [1, 9, 5, 7]})
+    items = np.array([10, 20, 30])
+    got = [h.tolist() for h in items_by_time(d, items)]
+    want = []
+    for u in sorted(d.userId.unique()):
+        g = d[d.userId == u].sort_values("timestamp")
+        want.append([items.tolist().index(m) for m in g.movieId])
+    assert got == want == [[0, 2, 1], [2]]
+    with pytest.raises(ValueError, match="sorted and unique"):
+        items_by_time(d, [30, 10, 20])
+    with pytest.raises(ValueError, match="outside item_ids"):
+        items_by_time(d, [10, 20])
+
+
+def test_withhold_items_and_restrict_relevant():
+    import scipy.sparse as sp
+
+    from mlsd_lib.recsys.feedback import restrict_relevant, withhold_items
+
+    R = sp.random(6, 5, density=0.5, random_state=1, format="csr")
+    got = withhold_items(R, [1, 3]).toarray()
+    want = R.toarray().copy()
+    want[:, [1, 3]] = 0
+    assert np.array_equal(got, want)
+    assert withhold_items(R, [1, 3]).nnz == np.count_nonzero(want)
+    rel = [{0, 1, 3}, {2}, set()]
+    assert restrict_relevant(rel, [1, 3]) == [{0, 1}, set(), set()]
+    with pytest.raises(TypeError, match="R must be a scipy sparse"):
+        withhold_items(R.toarray(), [1])
+    with pytest.raises(ValueError, match="column positions"):
+        withhold_items(R, [7])
+    with pytest.raises(ValueError, match="sorted and unique"):
+        restrict_relevant(rel, [3, 1])
+    with pytest.raises(TypeError, match="list of sets"):
+        restrict_relevant({0: {1}}, [1])
+
+
+def test_verdict_and_epoch_helpers():
+    from mlsd_lib.recsys.evaluate import epochs_to_target, verdict_from_checks
+
+    assert verdict_from_checks({"a": True, "b": True}) == "supported"
+    assert verdict_from_checks({"a": False, "b": False}) == "refuted"
+    assert verdict_from_checks({"a": np.True_, "b": False}) == "depends"
+    h = [5.0, 3.0, 2.0, 2.5, 1.0]
+    for target in (6.0, 2.0, 1.5, 0.5):
+        want = min([e for e, v in enumerate(h) if v <= target], default=np.inf)
+        assert epochs_to_target(h, target) == want
+    with pytest.raises(ValueError, match="checks is empty"):
+        verdict_from_checks({})
+    with pytest.raises(TypeError, match="checks must be a dict"):
+        verdict_from_checks([True])
+    with pytest.raises(ValueError, match="history must be 1-D"):
+        epochs_to_target([[1.0]], 1.0)
+    with pytest.raises(TypeError, match="target must be a number"):
+        epochs_to_target([1.0], "1")
+
+
+def test_compare_lists_random_precision_and_candidate_stats_by_loop():
+    from mlsd_lib.recsys.evaluate import (
+        candidate_stats,
+        compare_lists,
+        paired_precision_difference,
+        random_precision,
+    )
+
+    rng = np.random.default_rng(0)
+    rel = [set(rng.choice(20, 3, replace=False).tolist()) for _ in range(8)] + [set()]
+    lists = {n: np.array([rng.permutation(20)[:10] for _ in range(9)]) for n in "ab"}
+    got = compare_lists(lists, rel, "a", "b")
+    for name, L in lists.items():
+        want = np.mean([len(set(L[u]) & rel[u]) / 10 for u in range(8)])
+        assert got[name] == pytest.approx(want)
+    assert (got["a − b"], got["± s.e."]) == paired_precision_difference(lists["a"], lists["b"], rel)
+    assert random_precision(rel, 20) == pytest.approx(3 / 20)
+    vec = rng.normal(size=(20, 4))
+    cands = [np.array([0, 1, 2]), np.array([2, 5])]
+    st = candidate_stats(cands, vec, 20)
+    unit = vec / np.linalg.norm(vec, axis=1, keepdims=True)
+    sims = [np.mean([unit[i] @ unit[j] for i in c for j in c if i != j]) for c in cands]
+    assert st == pytest.approx({"candidates per user": 2.5, "candidate similarity": np.mean(sims),
+                                "candidate coverage": 4 / 20})
+    with pytest.raises(ValueError, match="is not a key of lists"):
+        compare_lists(lists, rel, "a", "c")
+    with pytest.raises(TypeError, match="lists must be a dict"):
+        compare_lists([lists["a"]], rel, "a", "b")
+    with pytest.raises(ValueError, match="no user has a relevant item"):
+        random_precision([set()], 5)
+    with pytest.raises(ValueError, match="n_items must be >= 1"):
+        random_precision(rel, 0)
+    with pytest.raises(ValueError, match="candidates is empty"):
+        candidate_stats([], vec, 20)

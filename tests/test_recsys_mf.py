@@ -131,3 +131,45 @@ def test_fit_and_use_errors():
         top_k(np.ones((1, 3)), 4)
     with pytest.raises(ValueError, match="exclude has shape"):
         top_k(np.ones((1, 3)), 2, sp.csr_matrix((2, 3)))
+
+
+def test_observed_mean_scores_by_loop():
+    from mlsd_lib.recsys.mf import observed_mean_scores
+
+    R = _random_R(3)
+    rng = np.random.default_rng(0)
+    U, V = rng.normal(size=(12, 3)), rng.normal(size=(15, 3))
+    D = R.toarray()
+    obs = [U[i] @ V[j] for i in range(12) for j in range(15) if D[i, j]]
+    unobs = [U[i] @ V[j] for i in range(12) for j in range(15) if not D[i, j]]
+    assert observed_mean_scores(U, V, R) == pytest.approx((np.mean(obs), np.mean(unobs)))
+    with pytest.raises(ValueError, match="do not factor R"):
+        observed_mean_scores(U[:5], V, R)
+    with pytest.raises(TypeError, match="R must be a scipy sparse"):
+        observed_mean_scores(U, V, D)
+    with pytest.raises(ValueError, match="both observed and unobserved"):
+        observed_mean_scores(np.ones((2, 1)), np.ones((2, 1)), sp.csr_matrix(np.ones((2, 2))))
+
+
+def test_fit_and_evaluate_and_grid_match_manual_fits():
+    from mlsd_lib.recsys.evaluate import evaluate_lists, fit_and_evaluate_mf, mf_grid_search
+
+    R = _random_R(4, m=20, n=30)
+    rel = [set(np.random.default_rng(u).choice(30, 2, replace=False).tolist()) for u in range(20)]
+    kw = dict(n_factors=3, epochs=3, seed=0)
+    m, res = fit_and_evaluate_mf(R, R, rel, loss="weighted", w=0.3, reg=1.0, **kw)
+    ref = MatrixFactorization(3, loss="weighted", w=0.3, reg=1.0, epochs=3, seed=0).fit(R)
+    assert np.array_equal(m.item_factors_, ref.item_factors_)
+    assert res == evaluate_lists(top_k(ref.score(np.arange(20)), 10, R), rel)
+    g = mf_grid_search(R, R, rel, [0.3, 1.0], [0.1, 1.0], **kw)
+    for w in (0.3, 1.0):
+        for reg in (0.1, 1.0):
+            loss = "all" if w == 1 else "weighted"
+            want = fit_and_evaluate_mf(R, R, rel, loss=loss, w=w, reg=reg, **kw)[1]["precision@10"]
+            assert g.loc[w, reg] == want
+    with pytest.raises(ValueError, match="one set per row of R"):
+        fit_and_evaluate_mf(R, R, rel[:3], loss="all", w=1.0, reg=1.0, **kw)
+    with pytest.raises(TypeError, match="R must be a scipy sparse"):
+        fit_and_evaluate_mf(R.toarray(), R, rel, loss="all", w=1.0, reg=1.0, **kw)
+    with pytest.raises(ValueError, match="at least one value"):
+        mf_grid_search(R, R, rel, [], [1.0], **kw)

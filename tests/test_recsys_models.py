@@ -143,3 +143,34 @@ def test_two_tower_in_batch_loss_and_logq_correction():
     np.testing.assert_allclose(a.history_, b.history_, rtol=1e-5)
     E = a.item_embeddings()
     np.testing.assert_allclose(np.linalg.norm(E, axis=1), 1.0, atol=1e-5)   # cosine scores
+
+
+def test_select_two_tower_tracks_validation_by_hand():
+    from mlsd_lib.recsys.evaluate import evaluate_lists
+    from mlsd_lib.recsys.feedback import row_items
+    from mlsd_lib.recsys.mf import top_k
+    from mlsd_lib.recsys.two_tower import select_two_tower
+
+    R = _R(2, m=20, n=16, density=0.3)
+    F = np.eye(16)
+    rel = [{(u + 1) % 16, (u + 5) % 16} for u in range(20)]
+    hist, t = row_items(R), np.zeros(20)
+    curves, best = select_two_tower(F, R, np.zeros(R.nnz), temperatures=[0.2, 0.5], epochs=3, seed=0,
+                                    histories=hist, context_times=t, exclude=R, relevant=rel)
+    assert sorted(curves) == [0.2, 0.5] and all(len(c) == 3 for c in curves.values())
+    # Re-training with the best epoch count reproduces that epoch's validation scores.
+    for temp, c in curves.items():
+        e = len(c) - int(np.argmax(c[::-1]))      # the later epoch on ties
+        m = TwoTowerRecommender(F, temperature=temp, epochs=e, seed=0).fit(R, np.zeros(R.nnz))
+        S = m.user_embeddings(hist, t) @ m.item_embeddings().T
+        assert np.allclose(S, best[temp], atol=1e-5)
+        assert evaluate_lists(top_k(S, 10, R), rel)["precision@10"] == pytest.approx(max(c))
+    with pytest.raises(ValueError, match="temperatures is empty"):
+        select_two_tower(F, R, np.zeros(R.nnz), temperatures=[], epochs=3, seed=0,
+                         histories=hist, context_times=t, exclude=R, relevant=rel)
+    with pytest.raises(ValueError, match="same users"):
+        select_two_tower(F, R, np.zeros(R.nnz), temperatures=[0.2], epochs=3, seed=0,
+                         histories=hist, context_times=t, exclude=R, relevant=rel[:5])
+    with pytest.raises(ValueError, match="epochs must be >= 1"):
+        select_two_tower(F, R, np.zeros(R.nnz), temperatures=[0.2], epochs=0, seed=0,
+                         histories=hist, context_times=t, exclude=R, relevant=rel)

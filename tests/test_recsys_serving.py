@@ -183,3 +183,93 @@ def test_pipeline_freshness_and_candidates():
     assert lists.shape == (2, 2) and len(cands) == 2
     with pytest.raises(ValueError, match="freshness_weight must be >= 0"):
         RecommendationPipeline(gen, scorer, V, freshness_weight=-1)
+
+
+def test_standardise_blend_and_rerank_by_loop():
+    import scipy.sparse as sp
+
+    from mlsd_lib.recsys.pipeline import blend_top_k, rerank_candidates, standardise_rows
+
+    rng = np.random.default_rng(0)
+    A, B = rng.normal(size=(4, 9)), rng.normal(size=(4, 9)).astype(np.float32)
+    Z = standardise_rows(A)
+    for r in range(4):
+        assert np.allclose(Z[r], (A[r] - A[r].mean()) / A[r].std())
+    assert standardise_rows(B).dtype == np.float32
+    ex = sp.csr_matrix(np.eye(4, 9))
+    got = blend_top_k(A, B, 0.25, 3, ex)
+    for r in range(4):
+        s = 0.75 * standardise_rows(A)[r] + 0.25 * standardise_rows(B)[r]
+        s[r] = -np.inf
+        assert got[r].tolist() == np.argsort(-s, kind="stable")[:3].tolist()
+    cand = np.array([[3, 1, 8, 0], [2, 2, 5, 7], [0, 1, 2, 3], [8, 7, 6, 5]])
+    got = rerank_candidates(cand, A, 2)
+    for r in range(4):
+        assert got[r].tolist() == sorted(cand[r], key=lambda i: -A[r, i])[:2]
+    with pytest.raises(ValueError, match="constant row"):
+        standardise_rows(np.ones((2, 3)))
+    with pytest.raises(ValueError, match="same shape"):
+        blend_top_k(A, B[:2], 0.5, 3)
+    with pytest.raises(ValueError, match="weight_b must be <= 1"):
+        blend_top_k(A, B, 1.5, 3)
+    with pytest.raises(ValueError, match="item positions"):
+        rerank_candidates([[0, 99]], A[:1], 1)
+    with pytest.raises(ValueError, match="one row per user"):
+        rerank_candidates(cand, A[:2], 1)
+    with pytest.raises(ValueError, match="k must be <= 4"):
+        rerank_candidates(cand, A, 5)
+
+
+class _FakeMF:
+    item_factors_ = np.eye(5)
+
+    def fold_in(self, hist):
+        return np.array([np.bincount(h, minlength=5).astype(float) for h in hist])
+
+
+class _FakeTT:
+    def user_embeddings(self, hist, times):
+        return np.array([np.bincount(h, minlength=5)[::-1].astype(float) for h in hist])
+
+    def item_embeddings(self):
+        return np.eye(5)
+
+
+def test_cold_start_lists_by_hand():
+    from mlsd_lib.recsys.mf import top_k
+    from mlsd_lib.recsys.pipeline import cold_start_lists
+
+    liked = [np.array([3, 1, 1]), np.array([0])]
+    pop = np.array([[4, 3], [4, 3]])
+    zero = cold_start_lists(_FakeMF(), _FakeTT(), liked, 0, [0.0, 0.0], None, pop, k=2)
+    assert zero["MF + fold-in"] is zero["most popular"]
+    one = cold_start_lists(_FakeMF(), _FakeTT(), liked, 1, [0.0, 0.0], None, pop, k=2)
+    assert one["MF + fold-in"][:, 0].tolist() == [3, 0]
+    want_tt = top_k(np.array([[0, 1.0, 0, 0, 0], [0, 0, 0, 0, 1.0]]), 2)
+    assert np.array_equal(one["two-tower"], want_tt)
+    with pytest.raises(ValueError, match="n_likes must be >= 0"):
+        cold_start_lists(_FakeMF(), _FakeTT(), liked, -1, [0.0, 0.0], None, pop)
+    with pytest.raises(ValueError, match="one per user"):
+        cold_start_lists(_FakeMF(), _FakeTT(), liked, 1, [0.0, 0.0], None, pop[:1])
+
+
+def test_latency_table_rows_and_errors():
+    from mlsd_lib.recsys.pipeline import latency_table
+
+    class _TT:
+        def item_embeddings(self, items=None):
+            return np.eye(300, 8)[items] if items is not None else np.eye(300, 8)
+
+        def user_embeddings(self, histories, times):
+            return np.ones((len(histories), 8))
+
+    rng = np.random.default_rng(0)
+    vecs = rng.normal(size=(300, 8)).astype(np.float32)
+    reqs = [cg.Request(vecs[i], np.array([i]), 0.0) for i in range(4)]
+    tab = latency_table(_TT(), reqs, vecs, np.arange(300), np.arange(300.0), rng.normal(size=(300, 4)))
+    assert list(tab.index) == ["flat candidates + scoring", "ivf candidates + scoring", "score every video"]
+    assert (tab["items"] == 300).all() and tab.loc["score every video", "n"] == 3
+    with pytest.raises(ValueError, match="requests is empty"):
+        latency_table(_TT(), [], vecs, np.arange(300), np.arange(300.0), vecs)
+    with pytest.raises(ValueError, match="one per item"):
+        latency_table(_TT(), reqs, vecs, np.arange(10), np.arange(300.0), vecs)

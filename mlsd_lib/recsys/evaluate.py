@@ -119,3 +119,177 @@ def verdict_from_difference(diff: float, se: float, z: float = 2.0) -> str:
     if diff < -z * se:
         return "refuted"
     return "depends"
+
+
+def verdict_from_checks(checks: dict[str, bool]) -> str:
+    """``"supported"`` if every check holds, ``"refuted"`` if none does, else ``"depends"``.
+
+    Introduced in chapter 6, "Candidate generation and scoring".
+
+    Examples
+    --------
+    >>> verdict_from_checks({"a": True, "b": False}), verdict_from_checks({"a": True})
+    ('depends', 'supported')
+    """
+    if not isinstance(checks, dict):
+        raise TypeError(f"checks must be a dict of name -> bool, got {type(checks).__name__}")
+    if not checks:
+        raise ValueError("checks is empty; pass at least one named check")
+    values = [bool(v) for v in checks.values()]
+    if all(values):
+        return "supported"
+    return "refuted" if not any(values) else "depends"
+
+
+def epochs_to_target(history: Sequence[float], target: float) -> float:
+    """The first epoch (0-based) whose loss is at most ``target``; ``inf`` if none reaches it.
+
+    Introduced in chapter 6, "SGD or WALS".
+
+    Examples
+    --------
+    >>> epochs_to_target([3.0, 2.0, 1.0], 2.0), epochs_to_target([3.0], 1.0)
+    (1, inf)
+    """
+    h = as_array(history, "history", ndim=1)
+    target = check_float(target, "target")
+    return next((e for e, v in enumerate(h) if v <= target), np.inf)
+
+
+def fit_and_evaluate_mf(
+    R,
+    exclude,
+    relevant: Sequence[set[int]],
+    *,
+    n_factors: int,
+    loss: str,
+    w: float,
+    reg: float,
+    epochs: int,
+    seed: int,
+    k: int = 10,
+    item_vectors: ArrayLike | None = None,
+    n_items: int | None = None,
+):
+    """Fit :class:`~mlsd_lib.recsys.mf.MatrixFactorization` on ``R`` and evaluate its top-``k``
+    lists for every row (``exclude``'s entries skipped) against ``relevant``.
+
+    Returns ``(model, metrics)`` with ``metrics`` from :func:`evaluate_lists`.
+
+    Introduced in chapter 6, "The weighted combination, tuned".
+
+    Examples
+    --------
+    >>> import scipy.sparse as sp
+    >>> R = sp.csr_matrix(np.eye(12)[:, :12] + np.eye(12, k=1))
+    >>> m, r = fit_and_evaluate_mf(R, R, [{(i + 2) % 12} for i in range(12)], n_factors=2,
+    ...                            loss="all", w=1.0, reg=0.1, epochs=2, seed=0, k=1, n_items=12)
+    >>> sorted(r)[:2]
+    ['coverage', 'map@1']
+    """
+    from mlsd_lib.recsys.mf import MatrixFactorization, check_feedback
+
+    R = check_feedback(R)
+    if len(relevant) != R.shape[0]:
+        raise ValueError(f"relevant must have one set per row of R ({R.shape[0]}), got {len(relevant)}")
+    model = MatrixFactorization(n_factors, loss=loss, w=w, reg=reg, epochs=epochs, seed=seed).fit(R)
+    lists = model.recommend(np.arange(R.shape[0]), k, exclude)
+    ks = (1, 5, 10) if k == 10 else (k,)
+    return model, evaluate_lists(lists, relevant, ks=ks, item_vectors=item_vectors, n_items=n_items)
+
+
+def mf_grid_search(
+    R,
+    exclude,
+    relevant: Sequence[set[int]],
+    ws: Sequence[float],
+    regs: Sequence[float],
+    *,
+    n_factors: int,
+    epochs: int,
+    seed: int,
+):
+    """Validation precision@10 of MF for each unobserved weight ``w`` (rows) and ``reg`` (columns).
+
+    ``w = 1`` fits the all-pairs loss, any other ``w`` the weighted loss.
+
+    Introduced in chapter 6, "The weighted combination, tuned".
+
+    Examples
+    --------
+    >>> import scipy.sparse as sp
+    >>> R = sp.csr_matrix(np.eye(12) + np.eye(12, k=1))
+    >>> g = mf_grid_search(R, R, [{(i + 2) % 12} for i in range(12)], [0.1, 1.0], [1.0],
+    ...                    n_factors=2, epochs=2, seed=0)
+    >>> g.shape, g.index.name, g.columns.name
+    ((2, 1), 'w', 'λ')
+    """
+    import pandas as pd
+
+    if len(ws) == 0 or len(regs) == 0:
+        raise ValueError("ws and regs must each hold at least one value")
+    cells = [[fit_and_evaluate_mf(R, exclude, relevant, n_factors=n_factors, loss="all" if w == 1 else "weighted",
+                                  w=w, reg=reg, epochs=epochs, seed=seed)[1]["precision@10"]
+              for reg in regs] for w in ws]
+    return pd.DataFrame(cells, index=pd.Index(ws, name="w"), columns=pd.Index(regs, name="λ"))
+
+
+def compare_lists(
+    lists: dict[str, ArrayLike], relevant: Sequence[set[int]], a: str, b: str, k: int = 10
+) -> dict[str, float]:
+    """precision@``k`` of each list, plus the paired difference ``a − b`` and its standard error
+    (keys ``"a − b"`` and ``"± s.e."``).
+
+    Introduced in chapter 6, "Cold start: new users".
+
+    Examples
+    --------
+    >>> compare_lists({"x": [[1], [3]], "y": [[2], [3]]}, [{1}, {3}], "x", "y", k=1)
+    {'x': 1.0, 'y': 0.5, 'x − y': 0.5, '± s.e.': 0.5}
+    """
+    if not isinstance(lists, dict):
+        raise TypeError(f"lists must be a dict of name -> recommendation array, got {type(lists).__name__}")
+    for name, arg in (("a", a), ("b", b)):
+        if arg not in lists:
+            raise ValueError(f"{name}={arg!r} is not a key of lists; pick one of {sorted(lists)}")
+    ks = (1, 5, 10) if k == 10 else (k,)
+    out = {name: evaluate_lists(v, relevant, ks=ks)[f"precision@{k}"] for name, v in lists.items()}
+    diff = paired_precision_difference(lists[a], lists[b], relevant, k=k)
+    out.update(zip([f"{a} − {b}", "± s.e."], diff, strict=True))
+    return out
+
+
+def random_precision(relevant: Sequence[set[int]], n_items: int) -> float:
+    """Expected precision of a random ranking of ``n_items``: mean ``|relevant| / n_items`` over
+    the users with at least one relevant item.
+
+    Introduced in chapter 6, "Cold start: new videos".
+
+    Examples
+    --------
+    >>> random_precision([{0, 1}, set(), {2}], 4)
+    0.375
+    """
+    n_items = check_int(n_items, "n_items", low=1)
+    sizes = [len(s) for s in relevant if len(s) > 0]
+    if not sizes:
+        raise ValueError("no user has a relevant item; nothing to evaluate")
+    return float(np.mean([s / n_items for s in sizes]))
+
+
+def candidate_stats(candidates: Sequence[ArrayLike], item_vectors: ArrayLike, n_items: int) -> dict[str, float]:
+    """Mean size, mean intra-set similarity and catalogue coverage of per-request candidate sets.
+
+    Introduced in chapter 6, "Candidate generation and scoring".
+
+    Examples
+    --------
+    >>> candidate_stats([[0, 1], [1, 2, 3]], np.eye(4), 8)
+    {'candidates per user': 2.5, 'candidate similarity': 0.0, 'candidate coverage': 0.5}
+    """
+    n_items = check_int(n_items, "n_items", low=1)
+    if len(candidates) == 0:
+        raise ValueError("candidates is empty; pass one candidate set per request")
+    return {"candidates per user": float(np.mean([len(c) for c in candidates])),
+            "candidate similarity": float(np.nanmean([intra_list_similarity(c, item_vectors) for c in candidates])),
+            "candidate coverage": len(np.unique(np.concatenate(candidates))) / n_items}

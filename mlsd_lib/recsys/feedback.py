@@ -132,3 +132,130 @@ def relevant_sets(
         if u >= 0 and i >= 0:
             out[u].add(int(i))
     return out
+
+
+def row_items(M: sp.spmatrix) -> list[np.ndarray]:
+    """The column positions stored in each row of a CSR matrix (each user's history).
+
+    Introduced in chapter 6, "The two-tower network".
+
+    Examples
+    --------
+    >>> [h.tolist() for h in row_items(sp.csr_matrix([[1, 0, 1], [0, 0, 0]]))]
+    [[0, 2], []]
+    """
+    if not sp.issparse(M):
+        raise TypeError(f"M must be a scipy sparse matrix, got {type(M).__name__}; wrap it in sp.csr_matrix")
+    M = sp.csr_matrix(M)
+    return [M.indices[M.indptr[u]:M.indptr[u + 1]] for u in range(M.shape[0])]
+
+
+def positive_times(
+    df: pd.DataFrame,
+    fm: FeedbackMatrix,
+    M: sp.spmatrix,
+    *,
+    threshold: float = 4.0,
+    user_col: str = "userId",
+    item_col: str = "movieId",
+    rating_col: str = "rating",
+    time_col: str = "timestamp",
+) -> np.ndarray:
+    """The time of each positive of ``M``, in ``M``'s CSR order (for the two-tower's context).
+
+    ``df``'s ratings of at least ``threshold`` by ``fm``'s users are placed at ``fm``'s
+    positions; they must be exactly the stored entries of ``M``.
+
+    Introduced in chapter 6, "The two-tower network".
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"userId": [1, 1], "movieId": [20, 10], "rating": [5, 4], "timestamp": [7, 3]})
+    >>> fm = build_feedback(d)
+    >>> positive_times(d, fm, fm.matrix).tolist()
+    [3.0, 7.0]
+    """
+    _check_columns(df, user_col=user_col, item_col=item_col, rating_col=rating_col, time_col=time_col)
+    if not sp.issparse(M):
+        raise TypeError(f"M must be a scipy sparse matrix, got {type(M).__name__}")
+    if M.shape != fm.shape:
+        raise ValueError(f"M has shape {M.shape} but fm has shape {fm.shape}; pass the matching feedback matrix")
+    threshold = check_float(threshold, "threshold")
+    pos = df[(df[rating_col] >= threshold) & df[user_col].isin(fm.user_ids)]
+    rows, cols = fm.user_index(pos[user_col]), fm.item_index(pos[item_col])
+    if (cols < 0).any():
+        raise ValueError("df holds positives of items outside fm; filter df to fm's items first")
+    T = sp.csr_matrix((pos[time_col].astype(float), (rows, cols)), shape=M.shape)
+    T.sort_indices()
+    if T.nnz != M.nnz:
+        raise ValueError(f"df's positives fill {T.nnz} cells but M has {M.nnz}; build M from the same df")
+    return T.data
+
+
+def items_by_time(
+    df: pd.DataFrame,
+    item_ids: ArrayLike,
+    *,
+    user_col: str = "userId",
+    item_col: str = "movieId",
+    time_col: str = "timestamp",
+) -> list[np.ndarray]:
+    """Each user's items (as positions in sorted ``item_ids``), oldest first, users in id order.
+
+    Introduced in chapter 6, "Cold start: new users".
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"userId": [2, 1, 1], "movieId": [30, 20, 10], "timestamp": [1, 9, 5]})
+    >>> [h.tolist() for h in items_by_time(d, [10, 20, 30])]
+    [[0, 1], [2]]
+    """
+    _check_columns(df, user_col=user_col, item_col=item_col, time_col=time_col)
+    items = as_array(item_ids, "item_ids", ndim=1, dtype="int")
+    if np.any(np.diff(items) <= 0):
+        raise ValueError("item_ids must be sorted and unique; pass np.sort(np.unique(item_ids))")
+    if not df[item_col].isin(items).all():
+        raise ValueError(f"df holds {item_col} values outside item_ids; filter df first")
+    return [np.searchsorted(items, g.sort_values(time_col)[item_col].to_numpy())
+            for _, g in df.groupby(user_col)]
+
+
+def withhold_items(R: sp.spmatrix, items: ArrayLike) -> sp.csr_matrix:
+    """``R`` with the columns ``items`` emptied, as if those items had never been seen.
+
+    Introduced in chapter 6, "Cold start: new videos".
+
+    Examples
+    --------
+    >>> withhold_items(sp.csr_matrix([[1.0, 1.0], [0.0, 1.0]]), [1]).toarray().tolist()
+    [[1.0, 0.0], [0.0, 0.0]]
+    """
+    if not sp.issparse(R):
+        raise TypeError(f"R must be a scipy sparse matrix, got {type(R).__name__}")
+    idx = as_array(items, "items", ndim=1, dtype="int", allow_empty=True)
+    if len(idx) and (idx.min() < 0 or idx.max() >= R.shape[1]):
+        raise ValueError(f"items must be column positions in [0, {R.shape[1]})")
+    mask = np.ones(R.shape[1])
+    mask[idx] = 0
+    out = sp.csr_matrix(R @ sp.diags(mask))
+    out.eliminate_zeros()
+    return out
+
+
+def restrict_relevant(relevant: list[set[int]], items: ArrayLike) -> list[set[int]]:
+    """Each relevant set cut to ``items`` and renumbered to positions in sorted ``items``.
+
+    Introduced in chapter 6, "Cold start: new videos".
+
+    Examples
+    --------
+    >>> restrict_relevant([{1, 5, 7}, {2}], [5, 7])
+    [{0, 1}, set()]
+    """
+    keep = as_array(items, "items", ndim=1, dtype="int")
+    if np.any(np.diff(keep) <= 0):
+        raise ValueError("items must be sorted and unique; pass np.sort(np.unique(items))")
+    if not isinstance(relevant, list | tuple):
+        raise TypeError(f"relevant must be a list of sets, got {type(relevant).__name__}")
+    member = set(keep)
+    return [{int(np.searchsorted(keep, i)) for i in s if i in member} for s in relevant]

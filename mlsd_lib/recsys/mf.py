@@ -325,3 +325,28 @@ def top_k(scores: ArrayLike, k: int, exclude: sp.spmatrix | None = None) -> np.n
     part = np.argpartition(-s, k - 1, axis=1)[:, :k]
     order = np.argsort(-np.take_along_axis(s, part, axis=1), axis=1, kind="stable")
     return np.take_along_axis(part, order, axis=1)
+
+
+def observed_mean_scores(U: ArrayLike, V: ArrayLike, R: sp.spmatrix) -> tuple[float, float]:
+    """Mean predicted score ``U_i . V_j`` over the observed pairs of ``R`` and over the rest.
+
+    Dense (``m × n``): meant for the chapter's small matrices.
+
+    Introduced in chapter 6, "Three losses for matrix factorisation".
+
+    Examples
+    --------
+    >>> observed_mean_scores(np.ones((2, 1)), np.ones((2, 1)), sp.csr_matrix([[1, 0], [0, 0]]))
+    (1.0, 1.0)
+    """
+    R = check_feedback(R)
+    U = as_array(U, "U", ndim=2)
+    V = as_array(V, "V", ndim=2)
+    if U.shape[0] != R.shape[0] or V.shape[0] != R.shape[1] or U.shape[1] != V.shape[1]:
+        raise ValueError(f"U {U.shape} and V {V.shape} do not factor R {R.shape}; "
+                         "U needs one row per user, V one per item, both the same width")
+    S = U @ V.T
+    obs = np.asarray(R.toarray(), bool)
+    if obs.all() or not obs.any():
+        raise ValueError("R must have both observed and unobserved pairs")
+    return float(S[obs].mean()), float(S[~obs].mean())

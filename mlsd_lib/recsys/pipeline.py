@@ -227,3 +227,129 @@ def recommend_many(pipeline: RecommendationPipeline, requests: Sequence[Request]
         out[r, : len(rec.items)] = rec.items
         cands.append(rec.candidates)
     return (out, cands) if return_candidates else out
+
+
+def standardise_rows(S: ArrayLike) -> np.ndarray:
+    """Each row of ``S`` minus its mean, divided by its standard deviation (per-user z-scores).
+
+    Introduced in chapter 6, "Content, collaborative, hybrid".
+
+    Examples
+    --------
+    >>> standardise_rows([[1.0, 3.0]]).tolist()
+    [[-1.0, 1.0]]
+    """
+    checked = as_array(S, "S", ndim=2)
+    raw = np.asarray(S)
+    S = raw if np.issubdtype(raw.dtype, np.floating) else checked  # keep float32 as float32
+    sd = S.std(1, keepdims=True)
+    if (sd == 0).any():
+        raise ValueError("S has a constant row; its z-scores are undefined, drop or perturb that row")
+    return (S - S.mean(1, keepdims=True)) / sd
+
+
+def blend_top_k(scores_a: ArrayLike, scores_b: ArrayLike, weight_b: float, k: int, exclude=None) -> np.ndarray:
+    """Top-``k`` of ``(1 - weight_b) * z(scores_a) + weight_b * z(scores_b)``, ``z`` being
+    :func:`standardise_rows`; ``exclude``'s entries skipped.
+
+    Introduced in chapter 6, "Content, collaborative, hybrid".
+
+    Examples
+    --------
+    >>> blend_top_k([[0.0, 1.0, 2.0]], [[2.0, 1.0, 0.0]], 0.25, k=1).tolist()
+    [[2]]
+    """
+    from mlsd_lib.recsys.mf import top_k
+
+    a, b = np.asarray(scores_a), np.asarray(scores_b)
+    if a.ndim != 2 or a.shape != b.shape:
+        raise ValueError(f"scores_a {a.shape} and scores_b {b.shape} must be 2-D of the same shape")
+    weight_b = check_float(weight_b, "weight_b", low=0, high=1)
+    return top_k((1 - weight_b) * standardise_rows(a) + weight_b * standardise_rows(b), k, exclude)
+
+
+def rerank_candidates(candidates: ArrayLike, scores: ArrayLike, k: int) -> np.ndarray:
+    """Re-order each row of ``candidates`` by ``scores`` (a full users × items matrix) and keep
+    the best ``k``; ties keep the candidates' order.
+
+    Introduced in chapter 6, "Content, collaborative, hybrid".
+
+    Examples
+    --------
+    >>> rerank_candidates([[0, 1, 2]], [[0.1, 0.2, 0.9]], k=2).tolist()
+    [[2, 1]]
+    """
+    cand = as_array(candidates, "candidates", ndim=2, dtype="int")
+    S = as_array(scores, "scores", ndim=2)
+    if len(cand) != len(S):
+        raise ValueError(f"candidates has {len(cand)} rows but scores has {len(S)}; pass one row per user")
+    if cand.min() < 0 or cand.max() >= S.shape[1]:
+        raise ValueError(f"candidates must be item positions in [0, {S.shape[1]})")
+    k = check_int(k, "k", low=1, high=cand.shape[1])
+    order = np.argsort(-np.take_along_axis(S, cand, 1), 1, kind="stable")[:, :k]
+    return np.take_along_axis(cand, order, 1)
+
+
+def cold_start_lists(mf_model, tt_model, liked: Sequence[ArrayLike], n_likes: int, context_times: ArrayLike,
+                     exclude, fallback: ArrayLike, k: int = 10) -> dict[str, np.ndarray]:
+    """Lists for new users who revealed their first ``n_likes`` likes: popularity (``fallback``),
+    MF with a fold-in, and the two-tower from the same likes.
+
+    With no like MF's fold-in is all zeros, so MF falls back to ``fallback`` too.
+
+    Introduced in chapter 6, "Cold start: new users".
+
+    Examples
+    --------
+    >>> # lists = cold_start_lists(mf, tt, likes, 5, times, seen, popular_lists)
+    >>> # sorted(lists) == ['MF + fold-in', 'most popular', 'two-tower']
+    """
+    from mlsd_lib.recsys.mf import top_k
+
+    n_likes = check_int(n_likes, "n_likes", low=0)
+    fallback = as_array(fallback, "fallback", ndim=2, dtype="int")
+    if len(fallback) != len(liked):
+        raise ValueError(f"fallback has {len(fallback)} rows but liked has {len(liked)}; pass one per user")
+    hist = [h[:n_likes] for h in liked]
+    if n_likes:
+        mf = top_k(mf_model.fold_in(hist) @ mf_model.item_factors_.T, k, exclude)
+    else:
+        mf = fallback
+    tt = top_k(tt_model.user_embeddings(hist, context_times) @ tt_model.item_embeddings().T, k, exclude)
+    return {"most popular": fallback, "MF + fold-in": mf, "two-tower": tt}
+
+
+def latency_table(tt_model, requests: Sequence[Request], item_vecs: ArrayLike, source_items: ArrayLike,
+                  counts: ArrayLike, item_vectors: ArrayLike) -> pd.DataFrame:
+    """p50/p99 latency of the pipeline with flat and IVF candidates, and of scoring every item.
+
+    ``item_vecs`` are the ANN's item embeddings (one per served item), ``source_items`` maps
+    each served item to the real item whose features it borrows, ``counts`` are the real
+    items' popularity counts. Scoring every item is timed on the first three requests.
+
+    Introduced in chapter 6, "Latency".
+
+    Examples
+    --------
+    >>> # latency_table(tt, requests[:30], V, np.arange(len(V)), counts, item_vectors)
+    """
+    from mlsd_lib.recsys import candidates as cg
+
+    if len(requests) == 0:
+        raise ValueError("requests is empty; pass at least one request")
+    src = as_array(source_items, "source_items", ndim=1, dtype="int")
+    vecs = np.asarray(item_vecs)
+    if len(vecs) != len(src):
+        raise ValueError(f"item_vecs has {len(vecs)} rows but source_items {len(src)}; pass one per item")
+    counts = np.asarray(counts)
+    sc = TwoTowerScorer(tt_model, source_items=src)
+    out = {}
+    for kind in ("flat", "ivf"):
+        g = cg.EmbeddingGenerator(vecs, kind=kind, **({"nlist": 256, "nprobe": 8} if kind == "ivf" else {}))
+        p = RecommendationPipeline({"ann": (g, 200), "popular": (cg.PopularGenerator(counts[src]), 50)}, sc,
+                                   item_vectors, source_items=src)
+        out[f"{kind} candidates + scoring"] = latency_percentiles(p.recommend, requests)
+    every = np.arange(len(src))
+    out["score every video"] = latency_percentiles(lambda r: np.argpartition(-sc(r, every), 10)[:10],
+                                                   requests[:3], warmup=1)
+    return pd.DataFrame(out).T.assign(items=len(src))

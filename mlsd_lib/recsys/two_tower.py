@@ -234,3 +234,61 @@ class TwoTowerRecommender:
                 cols = [pos[int(i)] for i in np.asarray(h, dtype=int) if int(i) in pos]
                 S[r, cols] = -1e30  # finite: top_k rejects inf
         return cand[top_k(S, k)]
+
+
+def select_two_tower(
+    item_features: ArrayLike,
+    R: sp.spmatrix,
+    times: ArrayLike,
+    *,
+    temperatures: list[float],
+    epochs: int,
+    seed: int,
+    histories: list[ArrayLike],
+    context_times: ArrayLike,
+    exclude: sp.spmatrix,
+    relevant: list[set[int]],
+    k: int = 10,
+    progress: bool = False,
+) -> tuple[dict[float, list[float]], dict[float, np.ndarray]]:
+    """Train one two-tower per temperature on ``R`` and track validation precision@``k`` per epoch.
+
+    After each epoch the users (``histories`` at ``context_times``) are scored against every
+    item, ``exclude``'s entries skipped, and the top-``k`` lists judged against ``relevant``.
+
+    Returns ``(curves, best_scores)``: per temperature, the validation precision after each
+    epoch, and the validation score matrix of its best epoch (the later one on ties).
+
+    Introduced in chapter 6, "The two-tower network".
+
+    Examples
+    --------
+    >>> # curves, best = select_two_tower(F, R_in, t, temperatures=[0.2], epochs=6, seed=0,
+    >>> #                                 histories=row_items(R_in), context_times=t_val,
+    >>> #                                 exclude=seen_in, relevant=rel_val)
+    """
+    from mlsd_lib.recsys.evaluate import evaluate_lists
+    from mlsd_lib.recsys.mf import top_k
+
+    if len(temperatures) == 0:
+        raise ValueError("temperatures is empty; pass at least one temperature, e.g. [0.2]")
+    epochs = check_int(epochs, "epochs", low=1)
+    k = check_int(k, "k", low=1)
+    if len(histories) != len(relevant):
+        raise ValueError(f"histories ({len(histories)}) and relevant ({len(relevant)}) must describe the same users")
+    ks = (1, 5, 10) if k == 10 else (k,)
+    curves: dict[float, list[float]] = {}
+    best: dict[float, np.ndarray] = {}
+
+    def track(temp: float):
+        def on_epoch(epoch: int, m: TwoTowerRecommender) -> None:
+            S = m.user_embeddings(histories, context_times) @ m.item_embeddings().T
+            curves.setdefault(temp, []).append(evaluate_lists(top_k(S, k, exclude), relevant, ks=ks)[f"precision@{k}"])
+            if curves[temp][-1] >= max(curves[temp]):
+                best[temp] = S
+        return on_epoch
+
+    for temp in temperatures:
+        TwoTowerRecommender(item_features, temperature=temp, epochs=epochs, seed=seed).fit(
+            R, times, progress=progress, on_epoch=track(temp))
+    return curves, best
