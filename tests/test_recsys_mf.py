@@ -118,7 +118,7 @@ def test_fit_and_use_errors():
         mf.fit(np.eye(3))
     with pytest.raises(ValueError, match="no observed entries"):
         mf.fit(sp.csr_matrix((3, 3)))
-    with pytest.raises(RuntimeError, match="call fit"):
+    with pytest.raises(ValueError, match="not fitted; call fit"):
         mf.score([0])
     mf.fit(sp.csr_matrix(np.eye(3)))
     with pytest.raises(ValueError, match="users must be row positions"):

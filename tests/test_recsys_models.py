@@ -67,7 +67,7 @@ def test_content_recommender_matches_loop():
         np.testing.assert_allclose(cb.score([u])[0], unit @ prof, atol=1e-12)
     with pytest.raises(ValueError, match="item_vectors has 3 rows"):
         ContentRecommender(np.ones((3, 2))).fit(R)
-    with pytest.raises(RuntimeError, match="call fit"):
+    with pytest.raises(ValueError, match="not fitted; call fit"):
         ContentRecommender(V).score([0])
 
 
@@ -112,7 +112,7 @@ def test_two_tower_errors():
         TwoTowerRecommender(np.eye(3)).fit(R, np.zeros(4))
     with pytest.raises(ValueError, match="one entry per positive"):
         TwoTowerRecommender(np.eye(4)).fit(R, np.zeros(2))
-    with pytest.raises(RuntimeError, match="call fit"):
+    with pytest.raises(ValueError, match="not fitted; call fit"):
         TwoTowerRecommender(np.eye(4)).item_embeddings()
     tt = TwoTowerRecommender(np.eye(4), epochs=1, batch_size=2).fit(R, np.zeros(4))
     with pytest.raises(ValueError, match="one time per history"):
@@ -122,7 +122,7 @@ def test_two_tower_errors():
 
 
 def test_baseline_errors():
-    with pytest.raises(RuntimeError, match="call fit"):
+    with pytest.raises(ValueError, match="not fitted; call fit"):
         MostPopular().score([0])
     with pytest.raises(ValueError, match="alpha must be > 0"):
         ImplicitALS(alpha=0)

@@ -10,10 +10,10 @@ import scipy.sparse as sp
 from numpy.typing import ArrayLike
 
 from mlsd_lib._validation import as_array, check_float, check_int
-from mlsd_lib.recsys.mf import check_feedback, top_k
+from mlsd_lib.recsys.mf import TopKRecommender, check_feedback
 
 
-class MostPopular:
+class MostPopular(TopKRecommender):
     """Recommend the items with the most relevant interactions, the same list for everyone.
 
     Examples
@@ -31,18 +31,14 @@ class MostPopular:
 
     def score(self, users: ArrayLike) -> np.ndarray:
         if not hasattr(self, "counts_"):
-            raise RuntimeError("call fit(R) before using the model")
+            raise ValueError("the model is not fitted; call fit(R) before using it")
         u = as_array(users, "users", ndim=1, dtype="int")
         # A tiny index-based tie-break keeps the order deterministic across platforms.
         base = self.counts_ - np.arange(len(self.counts_)) * 1e-9
         return np.broadcast_to(base, (len(u), len(base))).copy()
 
-    def recommend(self, users: ArrayLike, k: int = 10, exclude: sp.spmatrix | None = None) -> np.ndarray:
-        u = as_array(users, "users", ndim=1, dtype="int")
-        return top_k(self.score(u), k, None if exclude is None else exclude[u])
 
-
-class ImplicitALS:
+class ImplicitALS(TopKRecommender):
     """``implicit``'s conjugate-gradient ALS (Hu, Koren & Volinsky 2008), single-threaded.
 
     A peer implementation of the weighted loss: observed pairs get confidence
@@ -76,10 +72,6 @@ class ImplicitALS:
 
     def score(self, users: ArrayLike) -> np.ndarray:
         if not hasattr(self, "user_factors_"):
-            raise RuntimeError("call fit(R) before using the model")
+            raise ValueError("the model is not fitted; call fit(R) before using it")
         u = as_array(users, "users", ndim=1, dtype="int")
         return self.user_factors_[u] @ self.item_factors_.T
-
-    def recommend(self, users: ArrayLike, k: int = 10, exclude: sp.spmatrix | None = None) -> np.ndarray:
-        u = as_array(users, "users", ndim=1, dtype="int")
-        return top_k(self.score(u), k, None if exclude is None else exclude[u])

@@ -16,7 +16,7 @@ import scipy.sparse as sp
 from numpy.typing import ArrayLike
 
 from mlsd_lib._validation import as_array, check_float, check_int
-from mlsd_lib.recsys.mf import check_feedback, top_k
+from mlsd_lib.recsys.mf import TopKRecommender, check_feedback
 
 
 def genre_matrix(genres: pd.Series | list[str], sep: str = "|") -> tuple[np.ndarray, list[str]]:
@@ -98,7 +98,7 @@ def content_vectors(genres: ArrayLike, title_embeddings: ArrayLike, genre_weight
     return unit(V)
 
 
-class ContentRecommender:
+class ContentRecommender(TopKRecommender):
     """Content-based filtering: score items by cosine similarity to the user's liked items.
 
     The user profile is the mean of the content vectors of the items the user found
@@ -134,13 +134,9 @@ class ContentRecommender:
 
     def score(self, users: ArrayLike) -> np.ndarray:
         if not hasattr(self, "user_profiles_"):
-            raise RuntimeError("call fit(R) before using the model")
+            raise ValueError("the model is not fitted; call fit(R) before using it")
         u = as_array(users, "users", ndim=1, dtype="int")
         return self.user_profiles_[u] @ self.item_vectors.T
-
-    def recommend(self, users: ArrayLike, k: int = 10, exclude: sp.spmatrix | None = None) -> np.ndarray:
-        u = as_array(users, "users", ndim=1, dtype="int")
-        return top_k(self.score(u), k, None if exclude is None else exclude[u])
 
 
 def time_context(timestamps: ArrayLike) -> np.ndarray:

@@ -144,7 +144,20 @@ def als_step(
     return X.astype(np.float64)
 
 
-class MatrixFactorization:
+class TopKRecommender:
+    """``recommend`` for any model with ``score(users) -> (n_users, n_items)``.
+
+    Shared by matrix factorisation, the baselines and content-based filtering, so that every
+    recommender turns scores into lists, and skips already-seen items, the same way.
+    """
+
+    def recommend(self, users: ArrayLike, k: int = 10, exclude: sp.spmatrix | None = None) -> np.ndarray:
+        """Top-``k`` item positions per user, skipping items in the users' rows of ``exclude``."""
+        u = as_array(users, "users", ndim=1, dtype="int")
+        return top_k(self.score(u), k, None if exclude is None else exclude[u])
+
+
+class MatrixFactorization(TopKRecommender):
     """Embed users and items so that ``U_i . V_j`` approximates the feedback matrix.
 
     Parameters
@@ -267,7 +280,7 @@ class MatrixFactorization:
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "user_factors_"):
-            raise RuntimeError("call fit(R) before using the model")
+            raise ValueError("the model is not fitted; call fit(R) before using it")
 
     def score(self, users: ArrayLike) -> np.ndarray:
         """Relevance ``U_i . V_j`` of every item for each user row in ``users`` (source Fig. 6.17)."""
@@ -298,10 +311,6 @@ class MatrixFactorization:
         return als_step(R, np.zeros((len(liked), self.n_factors)), self.item_factors_,
                         self.w, self.reg, cg_steps=None)
 
-    def recommend(self, users: ArrayLike, k: int = 10, exclude: sp.spmatrix | None = None) -> np.ndarray:
-        """Top-``k`` item positions per user, skipping items in the users' rows of ``exclude``."""
-        scores = self.score(users)
-        return top_k(scores, k, None if exclude is None else exclude[as_array(users, "users", ndim=1, dtype="int")])
 
 
 def top_k(scores: ArrayLike, k: int, exclude: sp.spmatrix | None = None) -> np.ndarray:

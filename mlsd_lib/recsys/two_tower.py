@@ -189,7 +189,7 @@ class TwoTowerRecommender:
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "model"):
-            raise RuntimeError("call fit(R, times) before using the model")
+            raise ValueError("the model is not fitted; call fit(R, times) before using it")
 
     @torch.no_grad()
     def item_embeddings(self, items: ArrayLike | None = None) -> np.ndarray:
