@@ -6,6 +6,10 @@ Nothing here downloads: data comes from installed packages or from ``data/``.
 
 from mlsd_lib.data.fashion_mnist import load_fashion_mnist
 from mlsd_lib.data.provenance import Provenance
+from mlsd_lib.data.shipped import check_data_request, shipped_counts
 from mlsd_lib.data.tabular import load_credit_data, load_movielens_ratings
 
-__all__ = ["Provenance", "load_fashion_mnist", "load_credit_data", "load_movielens_ratings"]
+__all__ = [
+    "Provenance", "check_data_request", "load_credit_data", "load_fashion_mnist",
+    "load_movielens_ratings", "shipped_counts",
+]
