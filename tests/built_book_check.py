@@ -1,4 +1,4 @@
-"""Checks of a built book (run by .ci/run after `make book-smoke`, not by the default suite).
+"""Checks of a built book (run by .ci/run after `make book`, not by the default suite).
 
     pytest -o addopts="" tests/built_book_check.py --html-dir _build/html
 """
@@ -50,3 +50,15 @@ def test_ledger_page_shows_counts_and_recorded_claims(html_dir):
         n = int(page.split("/ch")[1][:2])
         m = re.search(rf"Ch\. {n} \([^)]*\): (\d+)/(\d+)", html)
         assert m and int(m.group(1)) > 0, f"the ledger shows no decided claim for chapter {n}"
+
+
+def test_decided_smoke_verdicts_agree_with_the_book():
+    """A verdict the small run decides must be the one the book prints (sizes must not flip it)."""
+    from mlsd_lib.claims import verdicts_in
+
+    smoke_dir, full_dir = ROOT / "_build" / "executed" / "claims", ROOT / "_build" / "claims"
+    if not (smoke_dir.exists() and full_dir.exists()):
+        pytest.skip("needs the test run's records and the full build's")
+    smoke, full = verdicts_in(smoke_dir), verdicts_in(full_dir)
+    differ = {c: (v, full.get(c)) for c, v in smoke.items() if v != "inconclusive" and full.get(c) != v}
+    assert not differ, f"verdicts that differ between the small run and the book (small, book): {differ}"

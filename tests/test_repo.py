@@ -115,3 +115,48 @@ def test_no_runtime_downloads_in_code():
         if pat.search(p.read_text())
     ]
     assert not offenders, f"run-time downloads found in {offenders}"
+
+
+VERDICT_WORDS = ("supported", "refuted", "depends", "inconclusive")
+WORKSHOP_WORDS = re.compile(r"\bsmoke\b|\bfull[- ]size\b|\bfull run\b|\(aim\b|\baim(s|ed)? (at|for|of)\b|"
+                            r"\btarget(s|ed)? (time|budget|speed)\b|\bissue #?\d+", re.I)
+
+
+def _string_literals(code: str):
+    import io
+    import tokenize
+
+    lines = [ln for ln in code.splitlines() if not ln.lstrip().startswith(("%", "!"))]
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO("\n".join(lines) + "\n").readline):
+            if tok.type == tokenize.STRING:
+                yield tok.string
+    except (tokenize.TokenError, IndentationError):
+        return
+
+
+@pytest.mark.parametrize("nb", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_no_notebook_types_a_verdict(nb):
+    """Verdicts come from the declared rule (claims.decide), never from a string literal."""
+    cells = json.loads(nb.read_text())["cells"]
+    typed = []
+    for i, c in enumerate(cells):
+        if c["cell_type"] != "code":
+            continue
+        for lit in _string_literals("".join(c["source"])):
+            body = lit.strip("rbfuRBFU").strip("'\"").strip().lower()
+            if body in VERDICT_WORDS:
+                typed.append((i, lit))
+    assert not typed, f"{nb.name}: literal verdict strings in code cells {typed}"
+    code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+    assert "ledger.record(" in code and "ledger.decide(" in code
+
+
+@pytest.mark.parametrize("nb", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_reader_text_has_no_workshop_words(nb):
+    cells = json.loads(nb.read_text())["cells"]
+    found = []
+    for i, c in enumerate(cells):
+        if c["cell_type"] == "markdown":
+            found += [(i, m.group(0)) for m in WORKSHOP_WORDS.finditer("".join(c["source"]))]
+    assert not found, f"{nb.name}: workshop words in reader-facing markdown {found}"
