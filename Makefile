@@ -22,8 +22,24 @@ ifneq ($(OFFLINE),)
 export MLSD_NET_BLOCKED := 1
 endif
 
-.PHONY: env book book-smoke test bench lint clean
-env: $(STAMP)
+# Scripts the pages serve themselves (MathJax, the widget manager, require.js), pinned by
+# book/assets/package-lock.json. Without npm the book still builds and loads them from a CDN.
+NPM := $(shell command -v npm 2>/dev/null)
+ASSETS := book/assets
+ifneq ($(NPM),)
+ASSET_STAMP := $(ASSETS)/node_modules/.installed
+else
+ASSET_STAMP :=
+endif
+
+.PHONY: env book book-smoke test page-test bench lint clean
+env: $(STAMP) $(ASSET_STAMP)
+
+ifneq ($(NPM),)
+$(ASSET_STAMP): $(ASSETS)/package.json $(ASSETS)/package-lock.json
+	cd $(ASSETS) && $(NPM) ci --no-audit --no-fund --loglevel=error
+	@touch $@
+endif
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -41,6 +57,10 @@ book-smoke: env
 
 test: env
 	$(OFFLINE) $(PY) -m pytest $(PYTEST_ARGS)
+
+# What a reader sees: every built page in headless Chromium, with the network cut.
+page-test: env
+	$(OFFLINE) $(PY) -m pytest -q -o addopts="" -p no:cacheprovider tests/page_check.py --html-dir _build/html
 
 bench: env
 	$(PY) -m pytest tests/benchmarks -o addopts="" -s --benchmark-columns=min,mean,max,rounds

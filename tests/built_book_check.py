@@ -62,3 +62,17 @@ def test_decided_smoke_verdicts_agree_with_the_book():
     smoke, full = verdicts_in(smoke_dir), verdicts_in(full_dir)
     differ = {c: (v, full.get(c)) for c, v in smoke.items() if v != "inconclusive" and full.get(c) != v}
     assert not differ, f"verdicts that differ between the small run and the book (small, book): {differ}"
+
+
+def test_no_link_points_at_a_repository_that_does_not_exist(html_dir):
+    """Repository and launch buttons appear only when $MLSD_REPOSITORY_URL names a real one."""
+    import os
+
+    repo = os.environ.get("MLSD_REPOSITORY_URL", "").strip()
+    for page in _pages():
+        html = (html_dir / f"{page}.html").read_text()
+        hrefs = re.findall(r'href="([^"]+)"', html)
+        assert not [h for h in hrefs if "mlsd-book/mlsd" in h], f"{page}.html links to a repository that does not exist"
+        if not repo:
+            stray = [h for h in hrefs if re.search(r"github\.com|mybinder\.org|colab\.research", h)]
+            assert not stray, f"{page}.html links to {stray} with no repository configured"
