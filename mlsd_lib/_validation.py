@@ -43,6 +43,8 @@ def as_array(
         raise ValueError(f"{name} is empty; pass at least one value")
     if dtype == "any":
         return arr
+    if np.issubdtype(arr.dtype, np.complexfloating):
+        raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
     if arr.dtype == object or not (
         np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)
     ):
@@ -57,7 +59,13 @@ def as_array(
     if dtype in ("int", "bool"):
         if np.issubdtype(arr.dtype, np.floating):
             if np.isnan(arr).any():
-                raise ValueError(f"{name} contains NaN; pass integer labels")
+                raise ValueError(f"{name} contains NaN; pass integers (ids, labels or counts)")
+            # Casting inf to int64 gives -2**63 with only a RuntimeWarning: ids would go
+            # negative downstream, so infinity is refused here, by name.
+            if np.isinf(arr).any():
+                raise ValueError(f"{name} contains inf; pass finite integers (ids, labels or counts)")
+            if np.abs(arr).max(initial=0) >= 2.0**63:
+                raise ValueError(f"{name} holds values too large for a 64-bit integer")
             if not np.all(arr == np.round(arr)):
                 raise TypeError(f"{name} must hold integers, got non-integral floats")
         arr = arr.astype(np.int64)
@@ -138,3 +146,102 @@ def check_random_state(seed: object) -> np.random.Generator:
             raise ValueError(f"seed must be a non-negative integer, got {seed}")
         return np.random.default_rng(int(seed))
     raise TypeError(f"seed must be None, an int or a numpy Generator, got {type(seed).__name__}")
+
+
+def check_ids(
+    ids: ArrayLike,
+    name: str,
+    size: int,
+    *,
+    ndim: int | tuple[int, ...] = 1,
+    allow_empty: bool = False,
+    missing: int | None = None,
+    of: str | None = None,
+) -> np.ndarray:
+    """Integer positions into a collection of ``size`` entries, each in ``[0, size)``.
+
+    Negative ids are refused rather than wrapped around (NumPy would read ``-1`` as the last
+    entry) and ids ``>= size`` are refused rather than left to raise ``IndexError``.
+    ``missing`` names one sentinel value (``-1`` for an empty slot of a padded list) that is
+    accepted as well; ``of`` says what ``size`` counts, for the message.
+
+    Examples
+    --------
+    >>> check_ids([0, 2], "items", 3).tolist()
+    [0, 2]
+    >>> check_ids([0, 3], "items", 3, of="rows of item_vectors")
+    Traceback (most recent call last):
+    ...
+    ValueError: items must be positions in [0, 3) (rows of item_vectors); found 3, outside that range
+    """
+    size = check_int(size, f"size of {name}", low=0)
+    arr = as_array(ids, name, ndim=ndim, dtype="int", allow_empty=allow_empty)
+    bad = (arr < 0) | (arr >= size)
+    if missing is not None:
+        bad &= arr != missing
+    if bad.any():
+        where = f" ({of})" if of else ""
+        extra = f", or {missing} for an empty slot" if missing is not None else ""
+        raise ValueError(f"{name} must be positions in [0, {size}){where}{extra}; "
+                         f"found {int(arr[bad].flat[0])}, outside that range")
+    return arr
+
+
+def check_probability(p: object, name: str, *, low_open: bool = False, high_open: bool = False) -> float:
+    """Check that ``p`` is a probability: a finite number in [0, 1] (ends optionally open)."""
+    return check_float(p, name, low=0.0, high=1.0, low_open=low_open, high_open=high_open)
+
+
+def check_positive(value: object, name: str, *, strict: bool = True) -> float:
+    """Check a finite positive (``strict``) or non-negative number such as a learning rate."""
+    return check_float(value, name, low=0.0, low_open=strict)
+
+
+def check_finite(x: object, name: str) -> object:
+    """Raise ``ValueError`` if an array or torch tensor holds NaN or inf; return it unchanged.
+
+    For inputs that are kept in their own type (tensors, float32 arrays) where
+    :func:`as_array` would convert.
+    """
+    try:
+        import torch
+    except ImportError:  # pragma: no cover - torch is pinned
+        torch = None
+    if torch is not None and isinstance(x, torch.Tensor):
+        if x.is_floating_point() and not bool(torch.isfinite(x).all()):
+            raise ValueError(f"{name} contains NaN or inf; clip or drop non-finite values first")
+        return x
+    arr = np.asarray(x)
+    if np.issubdtype(arr.dtype, np.inexact) and not np.isfinite(arr).all():
+        raise ValueError(f"{name} contains NaN or inf; clip or drop non-finite values first")
+    return x
+
+
+def check_sets(sets: object, name: str, n: int | None = None) -> list[set[int]]:
+    """A sequence of collections of integer ids (one per user or query), as a list of sets.
+
+    Refuses ``None``, strings, and elements that are not collections of integers, naming
+    ``name`` (``'NoneType' object is not iterable`` says nothing about which argument).
+    """
+    if sets is None or isinstance(sets, str | bytes | dict) or not hasattr(sets, "__len__"):
+        raise TypeError(f"{name} must be a list of sets of ids (one per row), got {type(sets).__name__}")
+    out = []
+    for i, s in enumerate(sets):
+        if isinstance(s, str | bytes) or not hasattr(s, "__iter__"):
+            raise TypeError(f"{name}[{i}] must be a set of integer ids, got {type(s).__name__}")
+        ids = set()
+        for v in s:
+            if isinstance(v, bool) or not isinstance(v, numbers.Integral):
+                raise TypeError(f"{name}[{i}] must hold integer ids, got {type(v).__name__} {v!r}")
+            ids.add(int(v))
+        out.append(ids)
+    if n is not None and len(out) != n:
+        raise ValueError(f"{name} must hold one set per row ({n}), got {len(out)}")
+    return out
+
+
+def check_sequence(x: object, name: str) -> list:
+    """A sized sequence (list, tuple, array...) as a list; refuses ``None`` and strings by name."""
+    if x is None or isinstance(x, str | bytes | dict) or not hasattr(x, "__len__") or not hasattr(x, "__iter__"):
+        raise TypeError(f"{name} must be a list or array, got {type(x).__name__}")
+    return list(x)

@@ -28,8 +28,12 @@ The verdict rule, for a claimed *increase* (a *decrease* mirrors it):
 - **inconclusive**: neither; the ledger says how much more evidence would decide it.
 
 A claim of *no meaningful difference* ("equivalent") is supported when the interval lies
-within ± margin, refuted when it lies entirely outside. A claim decided under several named,
-measured conditions is **depends** when it is supported under one and refuted under another.
+within ± margin, refuted when it lies entirely outside. A claim that something costs at most
+a little ("no decrease": the effect stays above −margin; "no increase" mirrors it) is the
+one-sided version: supported when the whole interval clears −margin, refuted when it lies
+entirely beyond. A claim decided under several named, measured conditions is **depends**
+when it is supported under one and refuted under another; each condition may declare its own
+rule when the conditions measure different things (a latency in ms, a share of decisions).
 
 Records land in ``<claims dir>/<chapter>.json`` as the notebook runs, so the ledger page
 (``book/claims_ledger.md``, rendered by ``book/_ext/claims_ledger.py``) shows the figures of
@@ -53,7 +57,7 @@ from pathlib import Path
 import numpy as np
 
 VERDICTS = ("supported", "refuted", "depends", "inconclusive")
-DIRECTIONS = ("increase", "decrease", "equivalent")
+DIRECTIONS = ("increase", "decrease", "equivalent", "no decrease", "no increase")
 CONFIDENCE = 0.95
 _CATALOG = Path(__file__).with_name("claims_catalog.md")
 _CLAIM_LINE = re.compile(r"^- (C(\d+)\.(\d+)) (.+)$")
@@ -224,9 +228,11 @@ class Rule:
     measure : the effect in words, with its sign convention
         (``"PR-AUC, median imputation minus row deletion"``).
     direction : what the source claims of that effect: ``"increase"`` (positive),
-        ``"decrease"`` (negative) or ``"equivalent"`` (no difference that matters).
-    margin : the smallest effect that matters, in the measure's units (>= 0; > 0 for
-        ``"equivalent"``).
+        ``"decrease"`` (negative), ``"equivalent"`` (no difference that matters), ``"no
+        decrease"`` (it costs at most ``margin``: effect > −margin) or ``"no increase"``
+        (effect < margin).
+    margin : the smallest effect that matters, in the measure's units (>= 0; > 0 for the
+        ``"equivalent"`` and ``"no ..."`` directions).
 
     Examples
     --------
@@ -251,8 +257,8 @@ class Rule:
         if isinstance(self.margin, bool) or not isinstance(self.margin, int | float) \
                 or not math.isfinite(self.margin) or self.margin < 0:
             raise ValueError(f"Rule.margin must be a finite number >= 0, got {self.margin!r}")
-        if self.direction == "equivalent" and self.margin == 0:
-            raise ValueError("an 'equivalent' claim needs a margin > 0: how close counts as equal")
+        if self.direction in ("equivalent", "no decrease", "no increase") and self.margin == 0:
+            raise ValueError(f"a {self.direction!r} claim needs a margin > 0: how small a change counts as none")
 
     def verdict(self, effect: Effect) -> str:
         """Apply the rule to one effect: supported, refuted or inconclusive."""
@@ -264,6 +270,14 @@ class Rule:
             if within:
                 return "supported"
             if low >= m or high <= -m:
+                return "refuted"
+            return "inconclusive"
+        if self.direction in ("no decrease", "no increase"):
+            sign = 1.0 if self.direction == "no decrease" else -1.0
+            s_low, s_high = sorted((sign * low, sign * high))
+            if s_low > -m:
+                return "supported"
+            if s_high < -m:
                 return "refuted"
             return "inconclusive"
         sign = 1.0 if self.direction == "increase" else -1.0
@@ -280,6 +294,10 @@ class Rule:
         """``"increase of at least 0.005"``, for the ledger."""
         if self.direction == "equivalent":
             return f"no difference beyond ±{_fmt(self.margin)}"
+        if self.direction == "no decrease":
+            return f"no decrease beyond {_fmt(self.margin)}"
+        if self.direction == "no increase":
+            return f"no increase beyond {_fmt(self.margin)}"
         return f"{self.direction} of at least {_fmt(self.margin)}" if self.margin else f"any {self.direction}"
 
 
@@ -304,17 +322,32 @@ def combine_verdicts(verdicts: Mapping[str, str]) -> str:
     return "depends" if {"supported", "refuted"} <= values else "inconclusive"
 
 
+def _check_rule_spec(claim_id: str, rule) -> None:
+    if isinstance(rule, Rule):
+        return
+    if not isinstance(rule, Mapping) or not rule:
+        raise TypeError(f"{claim_id}: the rule must be a Rule, or a mapping condition -> Rule")
+    bad = [name for name, r in rule.items() if not isinstance(name, str) or not isinstance(r, Rule)]
+    if bad:
+        raise TypeError(f"{claim_id}: per-condition rules must map condition names to Rule objects; bad: {bad}")
+
+
 @dataclass(frozen=True)
 class Decision:
-    """A claim's verdict together with the rule and the evidence that produced it."""
+    """A claim's verdict together with the rule(s) and the evidence that produced it.
+
+    ``rule`` is one :class:`Rule` for every condition, or a mapping condition → Rule when
+    the conditions measure different things; then every measured condition needs its rule.
+    """
 
     claim_id: str
-    rule: Rule
+    rule: Rule | Mapping[str, Rule]
     effects: dict[str, Effect]
     condition: str = ""
     verdict: str = field(init=False)
 
     def __post_init__(self) -> None:
+        _check_rule_spec(self.claim_id, self.rule)
         if not self.effects:
             raise ValueError(f"{self.claim_id}: a decision needs at least one measured effect")
         for name, eff in self.effects.items():
@@ -322,8 +355,32 @@ class Decision:
                 raise TypeError(f"{self.claim_id}: effects must map condition name -> Effect")
         if len(self.effects) > 1 and not self.condition.strip():
             raise ValueError(f"{self.claim_id}: name the condition that varies across {list(self.effects)}")
-        per = {name: self.rule.verdict(eff) for name, eff in self.effects.items()}
-        object.__setattr__(self, "verdict", combine_verdicts(per))
+        if not isinstance(self.rule, Rule) and set(self.rule) != set(self.effects):
+            raise ValueError(f"{self.claim_id}: rules were declared for {sorted(self.rule)} but effects "
+                             f"measured for {sorted(self.effects)}; they must match")
+        object.__setattr__(self, "verdict", combine_verdicts(self.verdicts()))
+
+    def rule_for(self, condition: str) -> Rule:
+        """The rule that decides ``condition``."""
+        return self.rule if isinstance(self.rule, Rule) else self.rule[condition]
+
+    def _grouped(self, text) -> str:
+        # Conditions that share one rule are named together: "a / b / c: measure".
+        if isinstance(self.rule, Rule):
+            return text(self.rule)
+        groups: dict[Rule, list[str]] = {}
+        for name, r in self.rule.items():
+            groups.setdefault(r, []).append(name)
+        return "; ".join(f"{' / '.join(names)}: {text(r)}" for r, names in groups.items())
+
+    @property
+    def measure(self) -> str:
+        """What was measured, in words (per group of conditions when the rules differ)."""
+        return self._grouped(lambda r: r.measure)
+
+    def describe_rule(self) -> str:
+        """The declared rule(s) in words."""
+        return self._grouped(lambda r: r.describe())
 
     @property
     def effect(self) -> Effect:
@@ -334,13 +391,14 @@ class Decision:
 
     def verdicts(self) -> dict[str, str]:
         """Condition → the rule's verdict under it."""
-        return {name: self.rule.verdict(eff) for name, eff in self.effects.items()}
+        return {name: self.rule_for(name).verdict(eff) for name, eff in self.effects.items()}
 
     def describe(self) -> str:
         """The evidence in one line, condition by condition."""
         if len(self.effects) == 1:
             return self.effect.describe()
-        return "; ".join(f"{name}: {eff.describe()} ({self.rule.verdict(eff)})" for name, eff in self.effects.items())
+        return "; ".join(f"{name}: {eff.describe()} ({v})" for (name, eff), v in
+                         zip(self.effects.items(), self.verdicts().values(), strict=True))
 
     def what_would_decide(self) -> str:
         """For an inconclusive verdict: roughly how much more evidence would settle it."""
@@ -348,23 +406,26 @@ class Decision:
             return ""
         parts = []
         for name, eff in self.effects.items():
-            if self.rule.verdict(eff) != "inconclusive":
+            if self.rule_for(name).verdict(eff) != "inconclusive":
                 continue
             half = (eff.high - eff.low) / 2
-            gap = max(abs(eff.mean), abs(self.rule.margin - abs(eff.mean)), 1e-12)
+            m = self.rule_for(name).margin
+            # the interval must shrink to the distance between the estimate and the nearest boundary
+            gap = max(min(abs(eff.mean - b) for b in (0.0, m, -m)), 1e-12)
             factor = math.ceil(min((half / gap) ** 2, 1e6))
             label = f"{name}: " if len(self.effects) > 1 else ""
             parts.append(f"{label}about {max(factor, 2)}× the {eff.evidence} (n = {eff.n:,} now)")
         return "More evidence would decide it: " + "; ".join(parts) + "."
 
     def _repr_markdown_(self) -> str:
-        return f"{_BADGES[self.verdict]} **{self.claim_id} {self.verdict}** — {self.rule.measure}: {self.describe()}"
+        return f"{_BADGES[self.verdict]} **{self.claim_id} {self.verdict}** — {self.measure}: {self.describe()}"
 
 
 _BADGES = {"supported": "✅", "refuted": "❌", "depends": "⚖️", "inconclusive": "❔"}
 
 
-def decide(claim_id: str, rule: Rule, effect: Effect | Mapping[str, Effect], condition: str = "") -> Decision:
+def decide(claim_id: str, rule: Rule | Mapping[str, Rule], effect: Effect | Mapping[str, Effect],
+           condition: str = "") -> Decision:
     """Apply ``rule`` to a measured effect (or to one effect per named condition).
 
     Examples
@@ -378,8 +439,7 @@ def decide(claim_id: str, rule: Rule, effect: Effect | Mapping[str, Effect], con
     >>> d.verdict, d.verdicts()["PR-AUC"]
     ('depends', 'refuted')
     """
-    if not isinstance(rule, Rule):
-        raise TypeError(f"rule must be a Rule, got {type(rule).__name__}")
+    _check_rule_spec(claim_id, rule)
     effects = {"": effect} if isinstance(effect, Effect) else dict(effect) if isinstance(effect, Mapping) else None
     if effects is None:
         raise TypeError(f"effect must be an Effect or a mapping condition -> Effect, got {type(effect).__name__}")
@@ -451,7 +511,8 @@ class ClaimRecord:
     def decision(self) -> Decision:
         """Rebuild the decision from the stored rule and effects (recomputes the verdict)."""
         try:
-            rule = Rule(**self.rule)
+            rule = ({name: Rule(**r) for name, r in self.rule["conditions"].items()}
+                    if "conditions" in self.rule else Rule(**self.rule))
             effects = {name: Effect(**e) for name, e in self.effects.items()}
         except TypeError as exc:
             raise ValueError(f"{self.claim_id}: malformed rule or effects in the record: {exc}") from exc
@@ -461,7 +522,7 @@ class ClaimRecord:
         d = self.decision()
         extra = f" {d.what_would_decide()}" if self.verdict == "inconclusive" else ""
         return (f"{_BADGES[self.verdict]} **{self.claim_id} {self.verdict}.** {self.finding}{extra}  \n"
-                f"<small>{d.rule.measure}: {d.describe()}; rule: {d.rule.describe()}.</small>")
+                f"<small>{d.measure}: {d.describe()}; rule: {d.describe_rule()}.</small>")
 
 
 def validate_record(record: ClaimRecord, catalog: dict[str, str] | None = None) -> None:
@@ -500,7 +561,8 @@ class ClaimsRecorder:
     ----------
     chapter : notebook stem, e.g. ``"ch01_framework"``.
     size : the notebook's size switch (``"smoke"`` or ``"full"``), stored with each record.
-    rules : claim ID → :class:`Rule`, declared before anything is measured; these are the
+    rules : claim ID → :class:`Rule` (or condition → Rule, when a claim's conditions measure
+        different things), declared before anything is measured; these are the
         claims the chapter promises to decide (:meth:`check_complete`).
     directory : where to write; ``default_claims_dir()`` when ``None``.
     seed : the notebook's seed, stored with each record.
@@ -519,7 +581,7 @@ class ClaimsRecorder:
         self,
         chapter: str,
         size: str,
-        rules: Mapping[str, Rule],
+        rules: Mapping[str, Rule | Mapping[str, Rule]],
         directory: str | os.PathLike | None = None,
         seed: int = 0,
     ) -> None:
@@ -533,9 +595,8 @@ class ClaimsRecorder:
         unknown = [c for c in rules if c not in self.catalog]
         if unknown:
             raise ValueError(f"claims not in the catalogue: {unknown}")
-        bad = [c for c, r in rules.items() if not isinstance(r, Rule)]
-        if bad:
-            raise TypeError(f"rules for {bad} must be Rule objects")
+        for claim_id, rule in rules.items():
+            _check_rule_spec(claim_id, rule)
         if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
             raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
         self.chapter = chapter
@@ -574,7 +635,8 @@ class ClaimsRecorder:
         rec = ClaimRecord(
             claim_id=decision.claim_id,
             verdict=decision.verdict,
-            rule=asdict(decision.rule),
+            rule=(asdict(decision.rule) if isinstance(decision.rule, Rule)
+                  else {"conditions": {name: asdict(r) for name, r in decision.rule.items()}}),
             effects={name: asdict(e) for name, e in decision.effects.items()},
             condition=decision.condition,
             figures=_figures(figures),
@@ -602,8 +664,8 @@ class ClaimsRecorder:
         rows = []
         for r in self.records.values():
             d = r.decision()
-            rows.append({"claim": r.claim_id, "verdict": r.verdict, "measure": d.rule.measure,
-                         "effect (95% CI)": d.describe(), "rule": d.rule.describe(), "finding": r.finding})
+            rows.append({"claim": r.claim_id, "verdict": r.verdict, "measure": d.measure,
+                         "effect (95% CI)": d.describe(), "rule": d.describe_rule(), "finding": r.finding})
         return pd.DataFrame(rows, columns=["claim", "verdict", "measure", "effect (95% CI)", "rule", "finding"])
 
     def _write(self) -> None:
@@ -729,15 +791,16 @@ def render_ledger(directory: str | os.PathLike | None = None) -> str:
                 continue
             d = rec.decision()
             effects = (d.effect.describe() if len(d.effects) == 1 else
-                       "<br>".join(f"*{name}*: {e.describe()} → {d.rule.verdict(e)}" for name, e in d.effects.items()))
+                       "<br>".join(f"*{name}*: {e.describe()} → {v}" for (name, e), v in
+                                   zip(d.effects.items(), d.verdicts().values(), strict=True)))
             if d.condition:
                 effects = f"by {d.condition}:<br>{effects}"
             finding = rec.finding + (f" {d.what_would_decide()}" if rec.verdict == "inconclusive" else "")
             figs = " · ".join(f"{k.replace('_', ' ')} = {_fmt(v)}" for k, v in rec.figures.items())
             link = f"{{ref}}`decided in {rec.chapter} <{rec.anchor}>`"
             lines.append(
-                f"| {cid} | {_cell(statement)} | **{rec.verdict}** | {_cell(d.rule.measure)}: {_cell(effects)} "
-                f"| {_cell(d.rule.describe())} | {_cell(finding)}"
+                f"| {cid} | {_cell(statement)} | **{rec.verdict}** | {_cell(d.measure)}: {_cell(effects)} "
+                f"| {_cell(d.describe_rule())} | {_cell(finding)}"
                 + (f"<br><small>{_cell(figs)}</small>" if figs else "") + f"<br>{link} |"
             )
     return "\n".join(lines) + "\n"

@@ -107,6 +107,22 @@ def detection_rate(p_control: float, p_treatment: float, n_per_arm: int, n_exper
     >>> 0.0 <= detection_rate(0.1, 0.1, 1000, 200, seed=0) <= 0.1
     True
     """
+    return float(np.mean(simulate_detections(p_control, p_treatment, n_per_arm, n_experiments, alpha, seed)))
+
+
+def simulate_detections(p_control: float, p_treatment: float, n_per_arm: int, n_experiments: int = 1000,
+                        alpha: float = 0.05, seed: int | np.random.Generator | None = None) -> np.ndarray:
+    """Outcome of each of ``n_experiments`` simulated A/B tests: ``True`` where it was significant.
+
+    Power is a rate, so it is estimated from many simulated tests; one boolean per test lets
+    the caller put an interval on that rate (a bootstrap over tests, or a binomial interval).
+
+    Examples
+    --------
+    >>> hits = simulate_detections(0.10, 0.12, 20_000, 50, seed=0)
+    >>> hits.shape, bool(hits.mean() > 0.9)
+    ((50,), True)
+    """
     p1 = check_float(p_control, "p_control", low=0, high=1)
     p2 = check_float(p_treatment, "p_treatment", low=0, high=1)
     n = check_int(n_per_arm, "n_per_arm", low=1)
@@ -117,7 +133,7 @@ def detection_rate(p_control: float, p_treatment: float, n_per_arm: int, n_exper
     pooled = (ca + cb) / (2 * n)
     se = np.sqrt(pooled * (1 - pooled) * 2 / n)
     z = np.divide(cb - ca, n * se, out=np.zeros(m), where=se > 0)
-    return float(np.mean(2 * stats.norm.sf(np.abs(z)) < alpha))
+    return 2 * stats.norm.sf(np.abs(z)) < alpha
 
 
 def analytic_power(p_control: float, p_treatment: float, n_per_arm: int, alpha: float = 0.05) -> float:
@@ -158,7 +174,9 @@ def simulate_rollout(strategy: str, n_requests: int, new_error_rate: float, old_
     Shadow: both models score every request, only the old one's answer is served (double the
     compute, no user sees the new model). Canary / A/B: a random ``fraction`` of requests is
     served by the new model (canary: small, to limit the damage of a bad model). Returns what
-    was served and what the team learns about the new model's error rate.
+    was served and what the team learns about the new model's error rate; that estimate is
+    NaN when no request reached the new model (a canary or A/B test with ``fraction`` 0, or
+    too few requests), because nothing was observed.
     """
     check_choice(strategy, "strategy", ("shadow", "canary", "ab"))
     n = check_int(n_requests, "n_requests", low=1)

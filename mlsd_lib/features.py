@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from mlsd_lib._validation import as_array, check_choice, check_float
+from mlsd_lib._validation import as_array, check_choice, check_float, check_int
 
 # Source ch. 1, Table 1.3: age buckets 0-9, 10-19, 20-39, 40-59, 60+.
 AGE_BUCKET_EDGES = (0, 10, 20, 40, 60, np.inf)
@@ -55,6 +55,7 @@ def data_type_inventory(df: pd.DataFrame, ordinal: Sequence[str] = (), max_discr
     """
     df = _check_frame(df)
     ordinal = _check_columns(df, ordinal, "ordinal")
+    max_discrete = check_int(max_discrete, "max_discrete", low=0)
     rows = []
     for col in df.columns:
         s = df[col]
@@ -149,12 +150,23 @@ def min_max_scale(x: ArrayLike, low: float | None = None, high: float | None = N
     [0.0, 0.5, 1.0]
     """
     xa = as_array(x, "x", ndim=(1, 2))
-    lo = xa.min(axis=0) if low is None else low
-    hi = xa.max(axis=0) if high is None else high
+    lo = xa.min(axis=0) if low is None else _column_stat(low, "low", xa)
+    hi = xa.max(axis=0) if high is None else _column_stat(high, "high", xa)
     span = np.asarray(hi - lo, dtype=float)
+    if np.any(span < 0):
+        raise ValueError("high must be greater than low")
     if np.any(span == 0):
-        raise ValueError("x is constant (max == min); min-max scaling is undefined")
+        raise ValueError("x is constant (max == min), or low == high; min-max scaling is undefined")
     return (xa - lo) / span
+
+
+def _column_stat(value: object, name: str, xa: np.ndarray) -> np.ndarray:
+    """A training statistic: a finite number, or one per column of ``xa``."""
+    v = as_array(value, name, ndim=(0, 1))
+    if v.ndim == 1 and (xa.ndim == 1 or len(v) != xa.shape[1]):
+        raise ValueError(f"{name} must be one number, or one per column of x "
+                         f"({xa.shape[1] if xa.ndim == 2 else 'x is 1-D'}); got {len(v)} values")
+    return v
 
 
 def standardize(x: ArrayLike, mean: float | None = None, std: float | None = None) -> np.ndarray:
@@ -166,10 +178,12 @@ def standardize(x: ArrayLike, mean: float | None = None, std: float | None = Non
     [-1.225, 0.0, 1.225]
     """
     xa = as_array(x, "x", ndim=(1, 2))
-    mu = xa.mean(axis=0) if mean is None else mean
-    sd = xa.std(axis=0) if std is None else std
+    mu = xa.mean(axis=0) if mean is None else _column_stat(mean, "mean", xa)
+    sd = xa.std(axis=0) if std is None else _column_stat(std, "std", xa)
+    if np.any(sd < 0):
+        raise ValueError("std must be positive")
     if np.any(np.asarray(sd) == 0):
-        raise ValueError("x has zero standard deviation; standardisation is undefined")
+        raise ValueError("x has zero standard deviation (or std=0 was passed); standardisation is undefined")
     return (xa - mu) / sd
 
 
@@ -280,7 +294,7 @@ class TabularEncoder:
         names = list(self.numeric)
         if self.encoding == "onehot":
             names += [f"{c}={v}" for c in self.categorical for v in self.categories_[c]]
-        elif self.encoding == "integer":
+        elif self.encoding == "integer" and self.categorical:
             names += list(self.categorical)
             codes = self._codes(df).astype(float)
             self._code_mean, self._code_std = codes.mean(axis=0), codes.std(axis=0) + 1e-12
@@ -301,6 +315,8 @@ class TabularEncoder:
         return (values - self._mean) / self._std
 
     def _codes(self, df: pd.DataFrame) -> np.ndarray:
+        if not self.categorical:
+            return np.empty((len(df), 0), dtype=np.int64)
         cat = self._cat_imputer.transform(df[self.categorical])
         out = np.empty((len(df), len(self.categorical)), dtype=np.int64)
         for j, col in enumerate(self.categorical):

@@ -10,7 +10,13 @@ import torch
 import torch.nn.functional as F
 from numpy.typing import ArrayLike
 
-from mlsd_lib._validation import as_array, check_choice, check_float
+from mlsd_lib._validation import (
+    as_array,
+    check_choice,
+    check_finite,
+    check_float,
+    check_probability,
+)
 
 
 def focal_loss(
@@ -32,20 +38,36 @@ def focal_loss(
     >>> bool(torch.isclose(focal_loss(z, y, gamma=0.0), F.binary_cross_entropy_with_logits(z, y)))
     True
     """
-    if not isinstance(logits, torch.Tensor) or not isinstance(targets, torch.Tensor):
-        raise TypeError("logits and targets must be torch tensors")
+    for name, t in (("logits", logits), ("targets", targets)):
+        if not isinstance(t, torch.Tensor):
+            raise TypeError(f"logits and targets must be torch tensors; {name} is a {type(t).__name__}")
+    if not logits.is_floating_point():
+        raise TypeError(f"logits must be a floating-point tensor, got {logits.dtype}")
     if logits.shape != targets.shape:
         raise ValueError(f"logits {tuple(logits.shape)} and targets {tuple(targets.shape)} must have the same shape")
-    gamma = check_float(gamma, "gamma", low=0)
+    if logits.numel() == 0:
+        raise ValueError("logits is empty; pass at least one example")
+    check_finite(logits.detach(), "logits")
     targets = targets.to(logits.dtype)
+    check_finite(targets, "targets")
+    if bool(((targets < 0) | (targets > 1)).any()):
+        raise ValueError("targets must be probabilities in [0, 1] (0/1 labels or soft targets)")
+    gamma = check_float(gamma, "gamma", low=0)
     ce = F.binary_cross_entropy_with_logits(logits, targets, reduction="none")
     p = torch.sigmoid(logits)
     p_t = p * targets + (1 - p) * (1 - targets)
     loss = ce * (1 - p_t) ** gamma
     if alpha is not None:
-        alpha = check_float(alpha, "alpha", low=0, high=1)
+        alpha = check_probability(alpha, "alpha")
         loss = loss * (alpha * targets + (1 - alpha) * (1 - targets))
     if weight is not None:
+        if not isinstance(weight, torch.Tensor):
+            raise TypeError(f"weight must be a torch tensor, got {type(weight).__name__}")
+        if weight.shape != logits.shape:
+            raise ValueError(f"weight {tuple(weight.shape)} must have the shape of logits {tuple(logits.shape)}")
+        check_finite(weight, "weight")
+        if bool((weight < 0).any()) or not bool(weight.sum() > 0):
+            raise ValueError("weight must be non-negative with a positive sum")
         loss = loss * weight
         return loss.sum() / weight.sum()
     return loss.mean()

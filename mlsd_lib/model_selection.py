@@ -52,7 +52,9 @@ def repeated_holdout(
         raise TypeError(f"df must be a pandas DataFrame, got {type(df).__name__}")
     ya = as_array(y, "y", ndim=1, dtype="bool")
     if len(ya) != len(df):
-        raise ValueError(f"y has {len(ya)} labels for {len(df)} rows")
+        raise ValueError(f"y has {len(ya)} labels but df has {len(df)} rows")
+    if not callable(fit_predict):
+        raise TypeError(f"fit_predict must be callable (train_df, y_train, test_df) -> scores, got {type(fit_predict).__name__}")
     n_repeats = check_int(n_repeats, "n_repeats", low=1)
     rows = []
     for r in range(n_repeats):
@@ -66,8 +68,18 @@ def repeated_holdout(
 
 def summarize(results: dict[str, pd.DataFrame], metrics: tuple[str, ...] = ("pr_auc", "recall", "f1")) -> pd.DataFrame:
     """Mean of each metric per strategy (rows), from ``{name: repeated_holdout(...)}``."""
+    if not isinstance(results, dict):
+        raise TypeError(f"results must be a dict of name -> repeated_holdout() frame, got {type(results).__name__}")
     if not results:
         raise ValueError("results is empty")
+    if isinstance(metrics, str):
+        raise TypeError("metrics must be a tuple of metric names, not one string")
+    for name, r in results.items():
+        if not isinstance(r, pd.DataFrame):
+            raise TypeError(f"results[{name!r}] must be a DataFrame, got {type(r).__name__}")
+        missing = [m for m in metrics if m not in r.columns]
+        if missing:
+            raise ValueError(f"metrics {missing} are not columns of results[{name!r}] ({list(r.columns)})")
     return pd.DataFrame({name: r[list(metrics)].mean() for name, r in results.items()}).T
 
 
@@ -139,5 +151,10 @@ def tabular_logistic(
 
 def drop_incomplete_rows(train: pd.DataFrame, y_train: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
     """Row deletion as a ``prepare`` step: keep training rows with no missing value."""
+    if not isinstance(train, pd.DataFrame):
+        raise TypeError(f"train must be a pandas DataFrame, got {type(train).__name__}")
+    y = as_array(y_train, "y_train", ndim=1, dtype="bool", allow_empty=True)
+    if len(y) != len(train):
+        raise ValueError(f"y_train has {len(y)} labels but train has {len(train)} rows")
     keep = train.notna().all(axis=1).to_numpy()
-    return train[keep], np.asarray(y_train)[keep]
+    return train[keep], y[keep]

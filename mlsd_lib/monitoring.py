@@ -32,6 +32,8 @@ def population_stability_index(expected: ArrayLike, actual: ArrayLike, bins: int
     e = as_array(expected, "expected", ndim=1)
     a = as_array(actual, "actual", ndim=1)
     bins = check_int(bins, "bins", low=2)
+    # eps stands in for an empty bin's share; it must be a small positive fraction.
+    eps = check_float(eps, "eps", low=0.0, high=1.0 / bins, low_open=True)
     edges = np.unique(np.quantile(e, np.linspace(0, 1, bins + 1)))
     if len(edges) < 3:
         raise ValueError("expected has too few distinct values to form bins; use a categorical check")
@@ -143,6 +145,8 @@ def shift_features(
     """
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"df must be a pandas DataFrame, got {type(df).__name__}")
+    if df.empty:
+        raise ValueError("df is empty; pass at least one row")
     scale, shift = dict(scale or {}), dict(shift or {})
     unknown = [c for c in [*scale, *shift] if c not in df.columns]
     if unknown:

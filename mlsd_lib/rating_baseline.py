@@ -36,6 +36,13 @@ class BiasRatingModel:
         missing = [c for c in cols if c not in df.columns]
         if missing:
             raise ValueError(f"df lacks columns {missing}")
+        for c in (self.user_col, self.item_col):
+            if df[c].isna().any():
+                raise ValueError(f"df[{c!r}] has missing ids; drop those rows first")
+        if need_rating:
+            r = pd.to_numeric(df[self.rating_col], errors="coerce").to_numpy(float)
+            if not np.isfinite(r).all():
+                raise ValueError(f"df[{self.rating_col!r}] must hold finite numeric ratings (no NaN or inf)")
 
     def fit(self, df: pd.DataFrame) -> BiasRatingModel:
         self._check(df, need_rating=True)

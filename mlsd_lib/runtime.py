@@ -69,5 +69,5 @@ def set_threads(n: int | None = None) -> int:
 def resolve_size(size: str) -> str:
     """Check a notebook's size switch: ``"smoke"`` (tests) or ``"full"`` (the book)."""
     if size not in ("smoke", "full"):
-        raise ValueError(f"SIZE must be 'smoke' or 'full' (set MLSD_SIZE), got {size!r}")
+        raise ValueError(f"SIZE must be 'smoke' or 'full' (set MLSD_SIZE; the size argument), got {size!r}")
     return size

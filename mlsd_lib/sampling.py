@@ -36,6 +36,8 @@ def reservoir_sample(stream: Iterable[T], k: int, seed: int | np.random.Generato
     5
     """
     k = check_int(k, "k", low=1)
+    if stream is None or isinstance(stream, str | bytes) or not hasattr(stream, "__iter__"):
+        raise TypeError(f"stream must be an iterable of items, got {type(stream).__name__}")
     rng = check_random_state(seed)
     reservoir: list[T] = []
     for i, item in enumerate(stream):
@@ -60,6 +62,7 @@ def train_test_split_indices(
     """Random (optionally stratified) split of ``range(n)`` into train and test indices.
 
     Stratifying keeps each class's share equal in both parts, which matters for a rare class.
+    Both parts get at least one row (one per class of two or more rows when stratified).
 
     Examples
     --------
@@ -72,7 +75,8 @@ def train_test_split_indices(
     rng = check_random_state(seed)
     if stratify is None:
         perm = rng.permutation(n)
-        n_test = max(1, round(n * test_fraction))
+        # At least one row on each side: round(2 * 0.8) = 2 would leave training empty.
+        n_test = min(max(1, round(n * test_fraction)), n - 1)
         return np.sort(perm[n_test:]), np.sort(perm[:n_test])
     labels = as_array(stratify, "stratify", ndim=1, dtype="any")
     if len(labels) != n:
@@ -81,9 +85,13 @@ def train_test_split_indices(
     for value in pd.unique(labels):
         idx = np.flatnonzero(labels == value)
         idx = rng.permutation(idx)
-        test.append(idx[: max(1, round(len(idx) * test_fraction))])
+        # A class of one goes to test; larger classes keep at least one row on each side.
+        n_test = 1 if len(idx) == 1 else min(max(1, round(len(idx) * test_fraction)), len(idx) - 1)
+        test.append(idx[:n_test])
     test_idx = np.sort(np.concatenate(test))
     train_idx = np.setdiff1d(np.arange(n), test_idx)
+    if len(train_idx) == 0:
+        raise ValueError("stratify gives every row a class of its own; there is nothing left to train on")
     return train_idx, test_idx
 
 

@@ -17,7 +17,7 @@ import torch
 from numpy.typing import ArrayLike
 from torch import nn
 
-from mlsd_lib._validation import as_array, check_float, check_int
+from mlsd_lib._validation import as_array, check_float, check_ids, check_int, check_sequence
 
 
 def model_size_bytes(model: nn.Module) -> int:
@@ -35,13 +35,19 @@ def model_size_bytes(model: nn.Module) -> int:
     return buf.getbuffer().nbytes
 
 
+def _check_module(model: object, name: str = "model") -> nn.Module:
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"{name} must be a torch nn.Module, got {type(model).__name__}")
+    return model
+
+
 def sparse_size_bytes(model: nn.Module, index_bytes: int = 4) -> int:
     """Bytes to store the model's weights in a sparse (CSR-like) format: value + index per non-zero.
 
     Pruning only saves memory when zeros are not stored; this is that saving.
     """
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch nn.Module, got {type(model).__name__}")
+    _check_module(model)
+    index_bytes = check_int(index_bytes, "index_bytes", low=0)
     total = 0
     for p in model.state_dict().values():
         if p.is_floating_point():
@@ -69,6 +75,7 @@ def prune_magnitude(model: nn.Module, amount: float) -> nn.Module:
     """
     from torch.nn.utils import prune
 
+    _check_module(model)
     amount = check_float(amount, "amount", low=0, high=1, high_open=True)
     pruned = copy.deepcopy(model)
     params = [(m, "weight") for m in pruned.modules() if isinstance(m, nn.Linear)]
@@ -101,6 +108,8 @@ def distill(
     """
     from mlsd_lib.sampling import batches
 
+    _check_module(teacher, "teacher")
+    _check_module(student, "student")
     Xa = torch.as_tensor(as_array(X, "X", ndim=2), dtype=torch.float32)
     temperature = check_float(temperature, "temperature", low=0, low_open=True)
     alpha = check_float(alpha, "alpha", low=0, high=1)
@@ -141,7 +150,7 @@ def latency_percentiles(samples_ms: ArrayLike, percentiles: tuple[float, ...] = 
     """
     s = as_array(samples_ms, "samples_ms", ndim=1)
     if (s < 0).any():
-        raise ValueError("latencies must be non-negative")
+        raise ValueError("samples_ms must be non-negative latencies")
     return {f"p{p:g}": float(np.percentile(s, p)) for p in percentiles}
 
 
@@ -177,6 +186,8 @@ class PredictionService:
         """Probabilities and decisions for a batch of requests."""
         check_float(self.threshold, "threshold", low=0, high=1)
         p = np.asarray(self.score(self.preprocess(requests)), dtype=float)
+        if p.ndim != 1 or not np.isfinite(p).all():
+            raise ValueError("score must return one finite score per request (1-D, no NaN or inf)")
         return p, p >= self.threshold
 
 
@@ -188,6 +199,7 @@ class BatchVsOnlineResult:
     online_latency_ms: np.ndarray
     batch_staleness_h: np.ndarray
     batch_agreement: float
+    batch_agrees: np.ndarray | None = None  # per request: did the batch answer match the fresh one?
 
 
 def simulate_batch_vs_online(
@@ -202,14 +214,21 @@ def simulate_batch_vs_online(
     ``snapshots[h]`` is the feature table at hour ``h`` (features change over the day). Batch
     prediction scores every row once per ``refresh_hours`` and answers by lookup; online
     prediction scores the row's current features at request time. Returns per-request
-    latency, the age of the prediction served, and how often the two modes agree.
+    latency, the age of the prediction served, and whether the two modes agreed (per request
+    and overall).
     """
-    hours = as_array(request_hours, "request_hours", ndim=1, dtype="int")
-    rows = as_array(request_rows, "request_rows", ndim=1, dtype="int")
+    import pandas as pd
+
+    if not isinstance(service, PredictionService):
+        raise TypeError(f"service must be a PredictionService, got {type(service).__name__}")
+    snapshots = check_sequence(snapshots, "snapshots")
+    if not snapshots or not all(isinstance(s, pd.DataFrame) for s in snapshots):
+        raise TypeError("snapshots must be a non-empty list of DataFrames, one per hour")
+    n_rows = min(len(s) for s in snapshots)
+    hours = check_ids(request_hours, "request_hours", len(snapshots), of="hours of snapshots")
+    rows = check_ids(request_rows, "request_rows", n_rows, of="rows of every snapshot")
     if len(hours) != len(rows):
         raise ValueError("request_hours and request_rows must have the same length")
-    if hours.min() < 0 or hours.max() >= len(snapshots):
-        raise ValueError(f"request_hours must lie in [0, {len(snapshots) - 1}]")
     refresh = check_float(refresh_hours, "refresh_hours", low=0, low_open=True)
     cache: dict[int, np.ndarray] = {}
     b_lat, o_lat, stale, agree = [], [], [], []
@@ -225,7 +244,8 @@ def simulate_batch_vs_online(
         o_lat.append((time.perf_counter() - t0) * 1e3)
         stale.append(h - built)
         agree.append(batch_answer == online_answer)
-    return BatchVsOnlineResult(np.array(b_lat), np.array(o_lat), np.array(stale, dtype=float), float(np.mean(agree)))
+    agrees = np.array(agree, dtype=bool)
+    return BatchVsOnlineResult(np.array(b_lat), np.array(o_lat), np.array(stale, dtype=float), float(agrees.mean()), agrees)
 
 
 def evolving_snapshots(df, n_hours: int, column: str, update_fraction: float = 0.02,

@@ -16,7 +16,16 @@ import torch
 from numpy.typing import ArrayLike
 from torch import nn
 
-from mlsd_lib._validation import as_array, check_choice, check_float, check_int, check_same_length
+from mlsd_lib._validation import (
+    as_array,
+    check_choice,
+    check_finite,
+    check_float,
+    check_ids,
+    check_int,
+    check_same_length,
+    check_sequence,
+)
 from mlsd_lib.losses import focal_loss, regression_loss
 from mlsd_lib.sampling import batches
 
@@ -157,6 +166,7 @@ def epochs_to_reach(curve: ArrayLike, target: float) -> int:
     2
     """
     c = as_array(curve, "curve", ndim=1)
+    target = check_float(target, "target")
     hit = np.flatnonzero(c <= target)
     return int(hit[0] + 1) if len(hit) else len(c) + 1
 
@@ -277,11 +287,19 @@ def fit_embedding_classifier(
     dim: int = 4, epochs: int = 30, lr: float = 1e-2, batch_size: int = 128, seed: int = 0,
 ) -> EmbeddingClassifier:
     """Train an :class:`EmbeddingClassifier` with binary cross-entropy and Adam."""
-    c = torch.as_tensor(as_array(codes, "codes", ndim=2, dtype="int"))
-    Xn, yt = _xy(numeric, y, binary=True)
-    check_same_length(codes=c, numeric=Xn)
-    torch.manual_seed(seed)
-    model = EmbeddingClassifier(cardinalities, Xn.shape[1], dim=dim)
+    card = [check_int(c, "cardinalities", low=1) for c in check_sequence(cardinalities, "cardinalities")]
+    codes = as_array(codes, "codes", ndim=2, dtype="int")
+    if codes.shape[1] != len(card):
+        raise ValueError(f"codes has {codes.shape[1]} columns but cardinalities lists {len(card)}")
+    c = torch.as_tensor(np.column_stack([check_ids(codes[:, j], "codes", n, of=f"categories of column {j}")
+                                         for j, n in enumerate(card)]) if card else codes)
+    Xn = torch.as_tensor(as_array(numeric, "numeric", ndim=2), dtype=torch.float32)
+    yt = torch.as_tensor(as_array(y, "y", ndim=1, dtype="bool"), dtype=torch.float32)
+    check_same_length(codes=c, numeric=Xn, y=yt)
+    lr = check_float(lr, "lr", low=0, low_open=True)
+    batch_size = check_int(batch_size, "batch_size", low=1)
+    torch.manual_seed(check_int(seed, "seed", low=0))
+    model = EmbeddingClassifier(card, Xn.shape[1], dim=dim)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     rng = np.random.default_rng(seed)
     for _ in range(check_int(epochs, "epochs", low=1)):
@@ -297,7 +315,7 @@ def fit_embedding_classifier(
 # --- Distributed data-parallel training -------------------------------------------------
 
 def _ddp_worker(rank: int, world_size: int, init_file: str, X: torch.Tensor, y: torch.Tensor,
-                hidden: int, steps: int, global_batch: int, lr: float, seed: int, out: str) -> None:
+                hidden: int, steps: int, global_batch: int, lr: float, seeds: tuple[int, ...], out: str) -> None:
     import torch.distributed as dist
     from torch.nn.parallel import DistributedDataParallel
 
@@ -306,27 +324,43 @@ def _ddp_worker(rank: int, world_size: int, init_file: str, X: torch.Tensor, y: 
         # Bind gloo to loopback: in a sandbox without network (our tests) the host name may not resolve.
         os.environ.setdefault("GLOO_SOCKET_IFNAME", "lo")
     dist.init_process_group("gloo", init_method=f"file://{init_file}", rank=rank, world_size=world_size)
-    torch.manual_seed(seed)
-    model = DistributedDataParallel(make_mlp(X.shape[1], (hidden,)))
-    opt = torch.optim.SGD(model.parameters(), lr=lr)
     local = global_batch // world_size
-    for step in range(steps):
-        start = (step * global_batch) % (len(X) - global_batch + 1)
-        # Each rank takes its own contiguous shard of the same global batch.
-        sl = slice(start + rank * local, start + (rank + 1) * local)
-        opt.zero_grad()
-        loss = nn.functional.binary_cross_entropy_with_logits(model(X[sl]).squeeze(-1), y[sl])
-        loss.backward()  # DDP all-reduces (averages) gradients across ranks here
-        opt.step()
-    if rank == 0:
-        torch.save(model.module.state_dict(), out)
+    for seed in seeds:  # one process group, several seeded runs: spawning costs more than training
+        torch.manual_seed(seed)
+        model = DistributedDataParallel(make_mlp(X.shape[1], (hidden,)))
+        opt = torch.optim.SGD(model.parameters(), lr=lr)
+        for step in range(steps):
+            start = (step * global_batch) % (len(X) - global_batch + 1)
+            # Each rank takes its own contiguous shard of the same global batch.
+            sl = slice(start + rank * local, start + (rank + 1) * local)
+            opt.zero_grad()
+            loss = nn.functional.binary_cross_entropy_with_logits(model(X[sl]).squeeze(-1), y[sl])
+            loss.backward()  # DDP all-reduces (averages) gradients across ranks here
+            opt.step()
+        if rank == 0:
+            torch.save(model.module.state_dict(), f"{out}.{seed}")
     dist.barrier()
     dist.destroy_process_group()
+
+
+def _check_ddp_args(X, y, hidden, steps, global_batch, lr, seed) -> tuple[torch.Tensor, torch.Tensor]:
+    for name, t in (("X", X), ("y", y)):
+        if not isinstance(t, torch.Tensor):
+            raise TypeError(f"{name} must be a torch tensor, got {type(t).__name__}")
+    check_finite(X, "X")
+    check_finite(y, "y")
+    check_int(hidden, "hidden", low=1)
+    check_int(steps, "steps", low=1)
+    check_int(global_batch, "global_batch", low=1, high=len(X))
+    check_float(lr, "lr", low=0, low_open=True)
+    check_int(seed, "seed", low=0)
+    return X, y
 
 
 def train_single_process(X: torch.Tensor, y: torch.Tensor, hidden: int, steps: int, global_batch: int,
                          lr: float, seed: int) -> nn.Module:
     """The reference run: one process, the whole global batch per SGD step."""
+    X, y = _check_ddp_args(X, y, hidden, steps, global_batch, lr, seed)
     torch.manual_seed(seed)
     model = make_mlp(X.shape[1], (hidden,))
     opt = torch.optim.SGD(model.parameters(), lr=lr)
@@ -349,7 +383,26 @@ def compare_ddp_to_single_process(
     gradients, which for a mean loss over equal shards is the full-batch gradient. Returns the
     largest absolute difference between the two runs' final weights.
     """
+    return compare_ddp_over_seeds(X, y, [seed], world_size=world_size, hidden=hidden, steps=steps,
+                                  global_batch=global_batch, lr=lr)[0]
+
+
+def compare_ddp_over_seeds(
+    X: ArrayLike, y: ArrayLike, seeds: Sequence[int], world_size: int = 2, hidden: int = 16, steps: int = 20,
+    global_batch: int = 64, lr: float = 0.1,
+) -> list[dict[str, float]]:
+    """:func:`compare_ddp_to_single_process` for several seeds, in one set of worker processes.
+
+    Returns one result dict per seed (with its ``seed``), so the agreement can be judged over
+    seeds rather than from one run.
+    """
+    seeds = tuple(check_int(s, "seeds", low=0) for s in check_sequence(seeds, "seeds"))
+    if not seeds or len(set(seeds)) != len(seeds):
+        raise ValueError(f"seeds must be a non-empty sequence of distinct integers, got {seeds}")
     Xt, yt = _xy(X, y, binary=True)
+    hidden = check_int(hidden, "hidden", low=1)
+    steps = check_int(steps, "steps", low=1)
+    lr = check_float(lr, "lr", low=0, low_open=True)
     world_size = check_int(world_size, "world_size", low=1, high=8)
     global_batch = check_int(global_batch, "global_batch", low=world_size)
     if global_batch % world_size:
@@ -361,17 +414,22 @@ def compare_ddp_to_single_process(
     with tempfile.TemporaryDirectory() as tmp:
         init_file, out = os.path.join(tmp, "rendezvous"), os.path.join(tmp, "ddp.pt")
         mp.start_processes(
-            _ddp_worker, args=(world_size, init_file, Xt, yt, hidden, steps, global_batch, lr, seed, out),
+            _ddp_worker, args=(world_size, init_file, Xt, yt, hidden, steps, global_batch, lr, seeds, out),
             nprocs=world_size, join=True, start_method="spawn",
         )
-        ddp_state = torch.load(out)
-    single = train_single_process(Xt, yt, hidden, steps, global_batch, lr, seed).state_dict()
-    diff = max((ddp_state[k] - single[k]).abs().max().item() for k in single)
-    change = max((single[k] - make_mlp_state(Xt.shape[1], hidden, seed)[k]).abs().max().item() for k in single)
-    return {"max_abs_weight_diff": diff, "max_abs_weight_change": change, "world_size": world_size}
+        ddp_states = {seed: torch.load(f"{out}.{seed}") for seed in seeds}
+    results = []
+    for seed in seeds:
+        single = train_single_process(Xt, yt, hidden, steps, global_batch, lr, seed).state_dict()
+        diff = max((ddp_states[seed][k] - single[k]).abs().max().item() for k in single)
+        change = max((single[k] - make_mlp_state(Xt.shape[1], hidden, seed)[k]).abs().max().item() for k in single)
+        results.append({"max_abs_weight_diff": diff, "max_abs_weight_change": change, "world_size": world_size,
+                        "seed": seed})
+    return results
 
 
 def make_mlp_state(in_dim: int, hidden: int, seed: int) -> dict[str, torch.Tensor]:
     """Initial weights of the seeded MLP (to show training actually moved them)."""
-    torch.manual_seed(seed)
+    in_dim, hidden = check_int(in_dim, "in_dim", low=1), check_int(hidden, "hidden", low=1)
+    torch.manual_seed(check_int(seed, "seed", low=0))
     return make_mlp(in_dim, (hidden,)).state_dict()

@@ -188,7 +188,7 @@ def test_recorder_argument_errors(tmp_path):
         claims.ClaimsRecorder("ch01_framework", "smoke", {"C7.1": INC}, tmp_path)
     with pytest.raises(ValueError, match="declared up front"):
         claims.ClaimsRecorder("ch01_framework", "smoke", {}, tmp_path)
-    with pytest.raises(TypeError, match="must be Rule objects"):
+    with pytest.raises(TypeError, match="must be a Rule, or a mapping"):
         claims.ClaimsRecorder("ch01_framework", "smoke", {"C1.1": "increase"}, tmp_path)
     with pytest.raises(ValueError, match="look like"):
         claims.chapter_of("1.4")
@@ -237,3 +237,42 @@ def test_catalogue_has_every_chapter():
     assert {claims.chapter_of(c) for c in cat} == {1, 2, 3, 4, 5, 6}
     assert len([c for c in cat if c.startswith("C1.")]) == 12
     assert claims.anchor_of("C6.10") == "claim-c6-10"
+
+
+NO_LOSS = Rule("PR-AUC, compressed minus teacher", "no decrease", margin=0.02)
+
+
+@pytest.mark.parametrize(
+    ("rule", "effect", "verdict"),
+    [
+        (NO_LOSS, _eff(0.013, 0.0, 0.026), "supported"),        # a gain is no loss
+        (NO_LOSS, _eff(-0.005, -0.015, 0.004), "supported"),    # a loss, but surely under the margin
+        (NO_LOSS, _eff(-0.05, -0.06, -0.04), "refuted"),        # surely more than the margin
+        (NO_LOSS, _eff(-0.02, -0.03, -0.01), "inconclusive"),
+        (Rule("latency", "no increase", 1.0), _eff(0.5, 0.2, 0.8), "supported"),
+        (Rule("latency", "no increase", 1.0), _eff(2.0, 1.5, 2.5), "refuted"),
+    ],
+)
+def test_one_sided_no_loss_rules(rule, effect, verdict):
+    assert rule.verdict(effect) == verdict
+
+
+def test_per_condition_rules_decide_each_condition_in_its_own_units(tmp_path):
+    rules = {"C1.11": {"latency (ms)": Rule("latency, batch minus online (ms)", "decrease", margin=0.5),
+                       "agreement, fast data": Rule("agreement with a fresh decision", "decrease", margin=0.01),
+                       "agreement, slow data": Rule("agreement with a fresh decision", "decrease", margin=0.01)}}
+    rec = claims.ClaimsRecorder("ch01_framework", "full", rules, directory=tmp_path)
+    effects = {"latency (ms)": _eff(-6.8, -6.9, -6.6), "agreement, fast data": _eff(-0.05, -0.07, -0.03),
+               "agreement, slow data": _eff(-0.003, -0.007, 0.0)}
+    d = rec.decide("C1.11", effects, condition="what is compared, and how fast the data changes")
+    assert d.verdicts() == {"latency (ms)": "supported", "agreement, fast data": "supported",
+                            "agreement, slow data": "refuted"}
+    assert d.verdict == "depends" and "latency (ms): latency, batch minus online (ms)" in d.measure
+    rec.record(d, "Batch is faster; it is staler only when data moves fast.")
+    assert claims.verdicts_in(tmp_path) == {"C1.11": "depends"}
+    page = claims.render_ledger(tmp_path)
+    assert "latency (ms): decrease of at least 0.5" in page
+    with pytest.raises(ValueError, match="must match"):
+        rec.decide("C1.11", {"latency (ms)": _eff(-6.8, -6.9, -6.6)}, condition="x")
+    with pytest.raises(TypeError, match="per-condition rules"):
+        claims.ClaimsRecorder("ch01_framework", "full", {"C1.11": {"a": "decrease"}}, directory=tmp_path)

@@ -121,7 +121,7 @@ def test_fit_and_use_errors():
     with pytest.raises(ValueError, match="not fitted; call fit"):
         mf.score([0])
     mf.fit(sp.csr_matrix(np.eye(3)))
-    with pytest.raises(ValueError, match="users must be row positions"):
+    with pytest.raises(ValueError, match="users must be positions in"):
         mf.score([5])
     with pytest.raises(ValueError, match="outside"):
         mf.fold_in([[7]])

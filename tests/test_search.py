@@ -133,7 +133,7 @@ def test_service_errors():
         EmbeddingService(3)
     with pytest.raises(ValueError, match="must match the index size"):
         IndexingService(store.index, x[:3])
-    with pytest.raises(ValueError, match=r"ids must lie in"):
+    with pytest.raises(ValueError, match=r"ids must be positions in"):
         store.set_private(10_000)
     with pytest.raises(ValueError, match="duplicate_threshold must be <= 1"):
         ReRankingService(store, 2.0)

@@ -107,8 +107,9 @@ def graded_relevance(query_labels, item_labels) -> np.ndarray:
     group = np.full(10, -1)
     for g, members in enumerate(RELATED_GROUPS):
         group[list(members)] = g
-    if ((q < 0) | (q > 9)).any() or ((it < 0) | (it > 9)).any():
-        raise ValueError("labels must be Fashion-MNIST class ids in 0..9")
+    for name, lab in (("query_labels", q), ("item_labels", it)):
+        if ((lab < 0) | (lab > 9)).any():
+            raise ValueError(f"{name} must be Fashion-MNIST class ids in 0..9")
     same = q == it
     related = (group[q] == group[it]) & (group[q] >= 0)
     return np.where(same, 5, np.where(related, 2, 0)).astype(np.int64)

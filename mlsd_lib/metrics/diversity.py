@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from mlsd_lib._validation import as_array, check_int
+from mlsd_lib._validation import as_array, check_ids, check_int
 
 
 def intra_list_similarity(recommended: ArrayLike, item_vectors: ArrayLike) -> float | np.ndarray:
@@ -26,12 +26,11 @@ def intra_list_similarity(recommended: ArrayLike, item_vectors: ArrayLike) -> fl
     >>> intra_list_similarity([0, 1], vec), intra_list_similarity([0, 2], vec)
     (1.0, 0.0)
     """
-    ids = as_array(recommended, "recommended", ndim=(1, 2), dtype="int")
     vec = as_array(item_vectors, "item_vectors", ndim=2)
+    ids = check_ids(recommended, "recommended", len(vec), ndim=(1, 2), missing=-1,
+                    of=f"item_vectors has {len(vec)} rows")
     one = ids.ndim == 1
     ids = ids[None, :] if one else ids
-    if ids.max() >= len(vec):
-        raise ValueError(f"recommended holds item {ids.max()} but item_vectors has {len(vec)} rows")
     norms = np.linalg.norm(vec, axis=1, keepdims=True)
     unit = np.divide(vec, norms, out=np.zeros_like(vec), where=norms > 0)
     out = np.zeros(len(ids))
@@ -52,13 +51,13 @@ def intra_list_similarity(recommended: ArrayLike, item_vectors: ArrayLike) -> fl
 def catalogue_coverage(recommended: ArrayLike, n_items: int) -> float:
     """Fraction of the catalogue that appears in at least one recommendation list.
 
+    ``recommended`` holds positions in ``[0, n_items)``; ``-1`` (an empty slot) is not an item.
+
     Examples
     --------
     >>> catalogue_coverage([[0, 1], [1, 2]], n_items=10)
     0.3
     """
-    ids = as_array(recommended, "recommended", ndim=(1, 2), dtype="int")
     n_items = check_int(n_items, "n_items", low=1)
-    if ids.max() >= n_items:
-        raise ValueError(f"recommended holds item {ids.max()} >= n_items={n_items}")
+    ids = check_ids(recommended, "recommended", n_items, ndim=(1, 2), missing=-1, of=f"n_items={n_items}")
     return len(np.unique(ids[ids >= 0])) / n_items

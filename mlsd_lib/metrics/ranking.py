@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
-from mlsd_lib._validation import as_array, check_k
+from mlsd_lib._validation import as_array, check_k, check_sets
 
 
 def _relevance(relevance: ArrayLike) -> tuple[np.ndarray, bool]:
@@ -61,6 +61,9 @@ def relevance_from_ids(
     relevant : for 2-D ``retrieved``, one iterable of relevant ids per query;
         for 1-D, one iterable.
 
+    An id repeated within a list is relevant at its first position only: showing the same
+    item twice finds nothing new, so it must not count as a second hit.
+
     Examples
     --------
     >>> relevance_from_ids([[3, 1, 2]], [{1, 9}]).tolist()
@@ -69,13 +72,28 @@ def relevance_from_ids(
     ids = as_array(retrieved, "retrieved", ndim=(1, 2), dtype="int")
     one = ids.ndim == 1
     ids2 = ids[None, :] if one else ids
-    sets = [relevant] if one else list(relevant)
+    if one:
+        sets = check_sets([relevant], "relevant")
+    else:
+        sets = check_sets(relevant, "relevant")
     if len(sets) != ids2.shape[0]:
         raise ValueError(f"relevant must have one set per query ({ids2.shape[0]}), got {len(sets)}")
     out = np.zeros(ids2.shape, dtype=np.int64)
     for i, (row, rel) in enumerate(zip(ids2, sets, strict=True)):
-        out[i] = np.isin(row, np.fromiter(rel, dtype=np.int64))
+        out[i] = np.isin(row, np.fromiter(rel, dtype=np.int64, count=len(rel)))
+    out[_repeats(ids2)] = 0
     return out[0] if one else out
+
+
+def _repeats(ids: np.ndarray) -> np.ndarray:
+    """Mask of the entries of each row that repeat an id seen earlier in the row."""
+    order = np.argsort(ids, axis=1, kind="stable")  # stable: the first occurrence sorts first
+    s = np.take_along_axis(ids, order, axis=1)
+    dup_sorted = np.zeros(ids.shape, dtype=bool)
+    dup_sorted[:, 1:] = s[:, 1:] == s[:, :-1]
+    dup = np.empty_like(dup_sorted)
+    np.put_along_axis(dup, order, dup_sorted, axis=1)
+    return dup
 
 
 def precision_at_k(relevance: ArrayLike, k: int) -> float | np.ndarray:
@@ -102,6 +120,10 @@ def recall_at_k(relevance: ArrayLike, k: int, n_relevant: ArrayLike) -> float | 
     0.5
     """
     rel, one = _relevance(relevance)
+    k = check_k(k)
+    if n_relevant is None:
+        raise TypeError("n_relevant is required: recall divides by every relevant item of the "
+                        "query, not only those in the list")
     n = _n_relevant(n_relevant, rel, "n_relevant")
     hits = (_cut(rel, k) > 0).sum(axis=1)
     if (hits > n).any():
@@ -141,7 +163,10 @@ def average_precision_at_k(
     """Average of precision@i over the ranks i that hold a relevant item.
 
     The sum is divided by ``min(n_relevant, k)`` when ``n_relevant`` is given (the usual
-    AP@k), else by the number of relevant items found in the list.
+    AP@k), else by the number of relevant items found in the list. ``n_relevant`` counts
+    every relevant item of the query, so it may not be smaller than the hits in the list
+    (that would give an AP above 1); such input raises ``ValueError``, as in
+    :func:`recall_at_k`.
 
     Examples
     --------
@@ -156,6 +181,9 @@ def average_precision_at_k(
         denom = hit.sum(axis=1)
     else:
         denom = _n_relevant(n_relevant, rel, "n_relevant")
+        if (hit.sum(axis=1) > denom).any():
+            raise ValueError("n_relevant is smaller than the relevant items found in the list; "
+                             "pass the number of all relevant items of each query")
         if k is not None:
             denom = np.minimum(denom, k)
     ap = np.divide(prec_at_hits.sum(axis=1), denom, out=np.zeros(len(hit)), where=denom > 0)
@@ -200,7 +228,8 @@ def ndcg_at_k(
     k : cut-off; ``None`` uses the whole list.
     ideal_relevance : grades of *all* relevant items for the query (any order). By default
         the ideal ranking re-sorts the returned list, as in the source's worked example; pass
-        the full set when relevant items may be missing from the list.
+        the full set when relevant items may be missing from the list. It must hold at
+        least the grades found in the list (else nDCG would exceed 1: ``ValueError``).
 
     Examples
     --------
@@ -217,6 +246,9 @@ def ndcg_at_k(
     ideal = -np.sort(-ideal, axis=1)
     dcg = np.atleast_1d(dcg_at_k(rel, k))
     idcg = np.atleast_1d(dcg_at_k(ideal, k))
+    if (dcg > idcg * (1 + 1e-9) + 1e-12).any():
+        raise ValueError("ideal_relevance must hold the grades of every relevant item, including "
+                         "those in relevance; its DCG is below the ranking's")
     return _out(np.divide(dcg, idcg, out=np.zeros_like(dcg), where=idcg > 0), one)
 
 

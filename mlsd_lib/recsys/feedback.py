@@ -12,7 +12,7 @@ import pandas as pd
 import scipy.sparse as sp
 from numpy.typing import ArrayLike
 
-from mlsd_lib._validation import as_array, check_float
+from mlsd_lib._validation import as_array, check_float, check_ids, check_sets
 
 
 @dataclass
@@ -56,6 +56,8 @@ def _positions(known: np.ndarray, ids: ArrayLike, name: str) -> np.ndarray:
 def _check_columns(df: pd.DataFrame, **cols: str) -> None:
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"df must be a pandas DataFrame, got {type(df).__name__}")
+    if df.empty:
+        raise ValueError("df is empty; pass at least one interaction")
     for arg, col in cols.items():
         if col not in df.columns:
             raise ValueError(f"{arg}={col!r} is not a column of df (columns: {list(df.columns)})")
@@ -164,7 +166,9 @@ def positive_times(
     """The time of each positive of ``M``, in ``M``'s CSR order (for the two-tower's context).
 
     ``df``'s ratings of at least ``threshold`` by ``fm``'s users are placed at ``fm``'s
-    positions; they must be exactly the stored entries of ``M``.
+    positions; they must be exactly the stored entries of ``M``. A pair rated positively
+    more than once is one positive, timed at its first positive rating (its timestamps are
+    not added up).
 
     Introduced in chapter 6, "The two-tower network".
 
@@ -182,6 +186,10 @@ def positive_times(
         raise ValueError(f"M has shape {M.shape} but fm has shape {fm.shape}; pass the matching feedback matrix")
     threshold = check_float(threshold, "threshold")
     pos = df[(df[rating_col] >= threshold) & df[user_col].isin(fm.user_ids)]
+    if pos[time_col].isna().any() or not np.isfinite(pos[time_col].to_numpy(dtype=float)).all():
+        raise ValueError(f"{time_col} holds missing or infinite times among the positives")
+    # A re-rated pair is one entry of M; a sparse matrix would sum its duplicate times.
+    pos = pos.sort_values(time_col, kind="mergesort").drop_duplicates([user_col, item_col], keep="first")
     rows, cols = fm.user_index(pos[user_col]), fm.item_index(pos[item_col])
     if (cols < 0).any():
         raise ValueError("df holds positives of items outside fm; filter df to fm's items first")
@@ -230,11 +238,10 @@ def withhold_items(R: sp.spmatrix, items: ArrayLike) -> sp.csr_matrix:
     >>> withhold_items(sp.csr_matrix([[1.0, 1.0], [0.0, 1.0]]), [1]).toarray().tolist()
     [[1.0, 0.0], [0.0, 0.0]]
     """
-    if not sp.issparse(R):
-        raise TypeError(f"R must be a scipy sparse matrix, got {type(R).__name__}")
-    idx = as_array(items, "items", ndim=1, dtype="int", allow_empty=True)
-    if len(idx) and (idx.min() < 0 or idx.max() >= R.shape[1]):
-        raise ValueError(f"items must be column positions in [0, {R.shape[1]})")
+    from mlsd_lib.recsys.mf import check_feedback
+
+    R = check_feedback(R, "R", allow_empty=True)
+    idx = check_ids(items, "items", R.shape[1], allow_empty=True, of="column positions of R")
     mask = np.ones(R.shape[1])
     mask[idx] = 0
     out = sp.csr_matrix(R @ sp.diags(mask))
@@ -255,7 +262,6 @@ def restrict_relevant(relevant: list[set[int]], items: ArrayLike) -> list[set[in
     keep = as_array(items, "items", ndim=1, dtype="int")
     if np.any(np.diff(keep) <= 0):
         raise ValueError("items must be sorted and unique; pass np.sort(np.unique(items))")
-    if not isinstance(relevant, list | tuple):
-        raise TypeError(f"relevant must be a list of sets, got {type(relevant).__name__}")
+    relevant = check_sets(relevant, "relevant")
     member = set(keep)
     return [{int(np.searchsorted(keep, i)) for i in s if i in member} for s in relevant]

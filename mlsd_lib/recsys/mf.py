@@ -20,20 +20,36 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import ArrayLike
 
-from mlsd_lib._validation import as_array, check_choice, check_float, check_int, check_random_state
+from mlsd_lib._validation import (
+    as_array,
+    check_choice,
+    check_float,
+    check_ids,
+    check_int,
+    check_positive,
+    check_random_state,
+)
 
 LOSSES = ("observed", "all", "weighted")
 SOLVERS = ("wals", "sgd")
+PAIR_STEP = 0.02  # SGD step per observed pair when learning_rate is None (see MatrixFactorization)
 
 
-def check_feedback(R: object, name: str = "R") -> sp.csr_matrix:
-    """Return ``R`` as a CSR float matrix, or raise naming the problem."""
+def check_feedback(R: object, name: str = "R", *, allow_empty: bool = False) -> sp.csr_matrix:
+    """Return ``R`` as a CSR float matrix, or raise naming the problem.
+
+    ``allow_empty`` accepts a matrix with no observed entry (a fold-in of users without
+    interactions), though still not one with no row or column.
+    """
     if not sp.issparse(R):
         raise TypeError(f"{name} must be a scipy sparse matrix (users x items), got {type(R).__name__}")
-    R = sp.csr_matrix(R, dtype=np.float64)
+    try:
+        R = sp.csr_matrix(R, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must hold real numbers: {exc}") from exc
     if R.shape[0] == 0 or R.shape[1] == 0:
         raise ValueError(f"{name} has shape {R.shape}; it needs at least one user and one item")
-    if R.nnz == 0:
+    if R.nnz == 0 and not allow_empty:
         raise ValueError(f"{name} has no observed entries; nothing to learn from")
     if not np.isfinite(R.data).all():
         raise ValueError(f"{name} contains NaN or inf values")
@@ -96,7 +112,20 @@ def als_step(
     >>> Y = np.array([[1.0], [2.0], [3.0]])
     >>> float(als_step(R, np.zeros((1, 1)), Y, w=0.0, reg=0.0, cg_steps=None)[0, 0])
     0.4
+
+    With ``reg = 0`` a row with no observed entry has no unique solution under
+    ``w = 0``; the exact solver returns the minimum-norm one, a zero row.
     """
+    R = check_feedback(R, allow_empty=True)
+    Y = as_array(Y, "Y", ndim=2)
+    X = as_array(X, "X", ndim=2)
+    if Y.shape[0] != R.shape[1] or X.shape != (R.shape[0], Y.shape[1]):
+        raise ValueError(f"X {X.shape} and Y {Y.shape} do not match R {R.shape}; X needs one row "
+                         "per row of R, Y one per column, both the same width")
+    w = check_float(w, "w", low=0, high=1)
+    reg = check_float(reg, "reg", low=0)
+    if cg_steps is not None:
+        cg_steps = check_int(cg_steps, "cg_steps", low=1)
     k = Y.shape[1]
     G = w * (Y.T @ Y) + reg * np.eye(k)
     if cg_steps is None:
@@ -108,7 +137,12 @@ def als_step(
         for s in range(0, R.nnz, step):
             yv = Y[R.indices[s:s + step]]
             np.add.at(A, rows[s:s + step], (1 - w) * yv[:, :, None] * yv[:, None, :])
-        return np.linalg.solve(A, B[:, :, None])[:, :, 0]
+        try:
+            return np.linalg.solve(A, B[:, :, None])[:, :, 0]
+        except np.linalg.LinAlgError:
+            # reg = 0 and a row (or Y) without enough observed entries: the normal
+            # equations are singular; the pseudo-inverse gives the minimum-norm solution.
+            return (np.linalg.pinv(A) @ B[:, :, None])[:, :, 0]
 
     # Hu, Koren & Volinsky (2008): (w Y'Y + reg I) is shared by every row, so a matrix-vector
     # product with row i's system costs only its observed entries. Y is fixed during the
@@ -152,9 +186,22 @@ class TopKRecommender:
     """
 
     def recommend(self, users: ArrayLike, k: int = 10, exclude: sp.spmatrix | None = None) -> np.ndarray:
-        """Top-``k`` item positions per user, skipping items in the users' rows of ``exclude``."""
-        u = as_array(users, "users", ndim=1, dtype="int")
-        return top_k(self.score(u), k, None if exclude is None else exclude[u])
+        """Top-``k`` item positions per user, skipping items in the users' rows of ``exclude``.
+
+        ``users`` are row positions of the training matrix. A user with fewer than ``k``
+        items left after ``exclude`` gets a list padded with ``-1`` (see :func:`top_k`).
+        """
+        u = check_ids(users, "users", self._n_users(), of="rows of the training matrix")
+        if exclude is not None:
+            if not sp.issparse(exclude):
+                raise TypeError(f"exclude must be a scipy sparse matrix (users x items), got {type(exclude).__name__}")
+            if exclude.shape[0] != self._n_users():
+                raise ValueError(f"exclude has {exclude.shape[0]} rows but the model has {self._n_users()} users")
+            exclude = sp.csr_matrix(exclude)[u]
+        return top_k(self.score(u), k, exclude)
+
+    def _n_users(self) -> int:
+        raise NotImplementedError
 
 
 class MatrixFactorization(TopKRecommender):
@@ -169,7 +216,18 @@ class MatrixFactorization(TopKRecommender):
     solver : ``"wals"`` (alternating least squares) or ``"sgd"`` (mini-batch SGD).
     epochs : WALS sweeps (each updates U then V) or SGD passes over the observed pairs.
     learning_rate, batch_size, negatives : SGD only; ``negatives`` uniformly sampled pairs per
-        observed pair estimate the all-pairs term.
+        observed pair estimate the all-pairs term. Each step follows the gradient of the loss
+        averaged over the batch, scaled by ``sqrt(nnz / batch)``; ``learning_rate=None`` (the
+        default) picks ``PAIR_STEP * batch / sqrt(nnz / batch)``, which is a step of
+        ``PAIR_STEP = 0.02`` per observed pair, the usual rate of per-pair (Funk) SGD. No
+        fixed number serves every size, since the scaling depends on ``nnz``: the former
+        default of 0.05 is a per-pair step of 0.0001-0.0004 on the matrices below and barely
+        moves the loss in 30 epochs. Measured on planted rank-4 problems (each user's top
+        5-10% of items relevant, 80% of them for training), 30 epochs, 8-32 factors,
+        precision@10 on the held-out 20% (random in brackets): 100 x 80: 0.05 → 0.03,
+        auto → 0.16 (0.03); 400 x 300: 0.05 → 0.02, auto → 0.48 (0.02); 2000 x 1000:
+        0.05 → 0.04, auto → 0.74
+        (0.01). A diverging run raises ``ValueError``.
     cg_steps : WALS conjugate-gradient steps per half-sweep; ``None`` solves exactly.
     init_scale : standard deviation of the random initial embeddings.
     seed : random seed.
@@ -191,7 +249,7 @@ class MatrixFactorization(TopKRecommender):
         reg: float = 0.1,
         solver: str = "wals",
         epochs: int = 10,
-        learning_rate: float = 0.05,
+        learning_rate: float | None = None,
         batch_size: int = 1024,
         negatives: int = 4,
         cg_steps: int | None = 3,
@@ -204,7 +262,7 @@ class MatrixFactorization(TopKRecommender):
         self.reg = check_float(reg, "reg", low=0)
         self.solver = check_choice(solver, "solver", SOLVERS)
         self.epochs = check_int(epochs, "epochs", low=1)
-        self.learning_rate = check_float(learning_rate, "learning_rate", low=0, low_open=True)
+        self.learning_rate = None if learning_rate is None else check_positive(learning_rate, "learning_rate")
         self.batch_size = check_int(batch_size, "batch_size", low=1)
         self.negatives = check_int(negatives, "negatives", low=1)
         self.cg_steps = None if cg_steps is None else check_int(cg_steps, "cg_steps", low=1)
@@ -238,7 +296,13 @@ class MatrixFactorization(TopKRecommender):
                 self.item_factors_ = als_step(Rt, self.item_factors_, self.user_factors_,
                                               self.w, self.reg, self.cg_steps)
             else:
-                self._sgd_epoch(R, rng)
+                with np.errstate(over="ignore", invalid="ignore"):
+                    self._sgd_epoch(R, rng)
+                # A fit's embeddings stay O(1) (scores approximate 0/1 feedback); 1e6 is runaway.
+                big = max(np.abs(self.user_factors_).max(), np.abs(self.item_factors_).max())
+                if not np.isfinite(big) or big > 1e6:
+                    raise ValueError(f"SGD diverged (non-finite embeddings) at learning_rate="
+                                     f"{self.learning_rate}; lower it, or pass None for the default")
             if track_loss:
                 self.history_.append(self.objective(R))
         return self
@@ -251,8 +315,10 @@ class MatrixFactorization(TopKRecommender):
         nnz = R.nnz
         rows = np.repeat(np.arange(m), np.diff(R.indptr))
         cols, vals = R.indices, R.data
-        lr = self.learning_rate
-        for batch in np.array_split(rng.permutation(nnz), max(1, nnz // self.batch_size)):
+        n_batches = max(1, nnz // self.batch_size)
+        b = nnz / n_batches
+        lr = self.learning_rate if self.learning_rate is not None else PAIR_STEP * b / np.sqrt(nnz / b)
+        for batch in np.array_split(rng.permutation(nnz), n_batches):
             r, c, a = rows[batch], cols[batch], vals[batch]
             pred = np.einsum("ij,ij->i", U[r], V[c])
             # d/dpred of (a - pred)^2 - w pred^2, scaled to the mean over observed pairs
@@ -282,12 +348,13 @@ class MatrixFactorization(TopKRecommender):
         if not hasattr(self, "user_factors_"):
             raise ValueError("the model is not fitted; call fit(R) before using it")
 
+    def _n_users(self) -> int:
+        self._check_fitted()
+        return len(self.user_factors_)
+
     def score(self, users: ArrayLike) -> np.ndarray:
         """Relevance ``U_i . V_j`` of every item for each user row in ``users`` (source Fig. 6.17)."""
-        self._check_fitted()
-        u = as_array(users, "users", ndim=1, dtype="int")
-        if u.min() < 0 or u.max() >= len(self.user_factors_):
-            raise ValueError(f"users must be row positions in [0, {len(self.user_factors_)})")
+        u = check_ids(users, "users", self._n_users(), of="rows of the training matrix")
         return self.user_factors_[u] @ self.item_factors_.T
 
     def fold_in(self, liked: list[ArrayLike]) -> np.ndarray:
@@ -297,12 +364,15 @@ class MatrixFactorization(TopKRecommender):
         least one interaction; with none, the embedding is zero and every score is 0.
         """
         self._check_fitted()
+        if isinstance(liked, np.ndarray) and liked.ndim == 2:
+            liked = list(liked)
+        if not isinstance(liked, list | tuple) or len(liked) == 0:
+            raise TypeError(f"liked must be a non-empty list of item-position lists (one per new user), "
+                            f"got {type(liked).__name__}" + (" of length 0" if isinstance(liked, list | tuple) else ""))
         n = len(self.item_factors_)
         rows, cols = [], []
         for i, items in enumerate(liked):
-            ids = as_array(items, f"liked[{i}]", ndim=1, dtype="int", allow_empty=True)
-            if len(ids) and (ids.min() < 0 or ids.max() >= n):
-                raise ValueError(f"liked[{i}] holds item positions outside [0, {n})")
+            ids = check_ids(items, f"liked[{i}]", n, allow_empty=True, of="items of the model")
             rows += [i] * len(ids)
             cols += ids.tolist()
         R = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(liked), n))
@@ -316,16 +386,23 @@ class MatrixFactorization(TopKRecommender):
 def top_k(scores: ArrayLike, k: int, exclude: sp.spmatrix | None = None) -> np.ndarray:
     """Indices of the ``k`` largest scores per row, best first; ``exclude``'s entries skipped.
 
+    Skipped means never returned: a row with fewer than ``k`` items left after ``exclude``
+    is padded with ``-1`` (an empty slot, which the evaluation helpers understand).
+
     Examples
     --------
     >>> top_k(np.array([[0.1, 0.9, 0.5]]), k=2).tolist()
     [[1, 2]]
     >>> top_k(np.array([[0.1, 0.9, 0.5]]), k=2, exclude=sp.csr_matrix([[0, 1, 0]])).tolist()
     [[2, 0]]
+    >>> top_k(np.array([[0.1, 0.9, 0.5]]), k=2, exclude=sp.csr_matrix([[1, 1, 0]])).tolist()
+    [[2, -1]]
     """
     s = np.array(as_array(scores, "scores", ndim=2), copy=True)
     k = check_int(k, "k", low=1, high=s.shape[1])
     if exclude is not None:
+        if not sp.issparse(exclude) and not isinstance(exclude, np.ndarray):
+            raise TypeError(f"exclude must be a scipy sparse matrix shaped like scores, got {type(exclude).__name__}")
         ex = sp.csr_matrix(exclude)
         if ex.shape != s.shape:
             raise ValueError(f"exclude has shape {ex.shape}, scores {s.shape}; they must match")
@@ -333,7 +410,10 @@ def top_k(scores: ArrayLike, k: int, exclude: sp.spmatrix | None = None) -> np.n
         s[r, c] = -np.inf
     part = np.argpartition(-s, k - 1, axis=1)[:, :k]
     order = np.argsort(-np.take_along_axis(s, part, axis=1), axis=1, kind="stable")
-    return np.take_along_axis(part, order, axis=1)
+    out = np.take_along_axis(part, order, axis=1)
+    if exclude is not None:
+        out[np.isneginf(np.take_along_axis(s, out, axis=1))] = -1  # excluded: an empty slot
+    return out
 
 
 def observed_mean_scores(U: ArrayLike, V: ArrayLike, R: sp.spmatrix) -> tuple[float, float]:

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from mlsd_lib._validation import as_array, check_float, check_int
+from mlsd_lib._validation import as_array, check_float, check_ids, check_int, check_sequence
 from mlsd_lib.recsys.candidates import Request, merge_candidates
 from mlsd_lib.recsys.rerank import dedupe, filter_blocked, freshness_boost, mmr
 
@@ -32,12 +32,18 @@ class TwoTowerScorer:
 
     def __init__(self, model, source_items: ArrayLike | None = None, chunk: int = 65536) -> None:
         self.model = model
-        self.source_items = None if source_items is None else as_array(source_items, "source_items", ndim=1, dtype="int")
+        n = getattr(model, "n_items", None)
+        self.source_items = None if source_items is None else (
+            check_ids(source_items, "source_items", n, of="items of the model") if n is not None
+            else as_array(source_items, "source_items", ndim=1, dtype="int"))
         self.chunk = check_int(chunk, "chunk", low=1)
 
     def __call__(self, request: Request, candidates: np.ndarray) -> np.ndarray:
         u = self.model.user_embeddings([request.history], [request.time])[0]
-        rows = candidates if self.source_items is None else self.source_items[candidates]
+        n_rows = self.model.n_items if self.source_items is None else len(self.source_items)
+        cand = check_ids(candidates, "candidates", n_rows, allow_empty=True,
+                         of="catalogue positions" if self.source_items is not None else "items of the model")
+        rows = cand if self.source_items is None else self.source_items[cand]
         out = np.empty(len(rows), dtype=np.float32)
         for s in range(0, len(rows), self.chunk):
             out[s:s + self.chunk] = self.model.item_embeddings(rows[s:s + self.chunk]) @ u
@@ -58,7 +64,12 @@ class EmbeddingScorer:
         self.item_vectors = as_array(item_vectors, "item_vectors", ndim=2)
 
     def __call__(self, request: Request, candidates: np.ndarray) -> np.ndarray:
-        return self.item_vectors[candidates] @ np.asarray(request.user_vector, dtype=self.item_vectors.dtype)
+        cand = check_ids(candidates, "candidates", len(self.item_vectors), allow_empty=True,
+                         of="rows of item_vectors")
+        u = as_array(request.user_vector, "request.user_vector", ndim=1)
+        if len(u) != self.item_vectors.shape[1]:
+            raise ValueError(f"request.user_vector must have {self.item_vectors.shape[1]} entries, got {len(u)}")
+        return self.item_vectors[cand] @ u
 
 
 class BlendScorer:
@@ -141,8 +152,12 @@ class RecommendationPipeline:
         self.lam = check_float(lam, "lam", low=0, high=1)
         self.blocked = blocked or {}
         self.dedupe_threshold = check_float(dedupe_threshold, "dedupe_threshold", low=-1, high=1)
-        self.source_items = None if source_items is None else as_array(source_items, "source_items", ndim=1, dtype="int")
+        self.source_items = None if source_items is None else check_ids(
+            source_items, "source_items", len(self.item_vectors), of="rows of item_vectors")
         self.item_years = None if item_years is None else as_array(item_years, "item_years", ndim=1)
+        if self.item_years is not None and len(self.item_years) != len(self.item_vectors):
+            raise ValueError(f"item_years needs one year per row of item_vectors ({len(self.item_vectors)}), "
+                             f"got {len(self.item_years)}")
         self.freshness_weight = check_float(freshness_weight, "freshness_weight", low=0)
         self.freshness_half_life = check_float(freshness_half_life, "freshness_half_life", low=0, low_open=True)
 
@@ -188,13 +203,14 @@ class RecommendationPipeline:
         return Recommendation(cand[idx], scores[idx], src[idx], len(order), stage, merged)
 
 
-def latency_percentiles(fn: Callable[[object], object], requests: Sequence, warmup: int = 2) -> dict[str, float]:
-    """Run ``fn`` on each request and return p50/p99/mean latency in milliseconds.
+def latency_samples(fn: Callable[[object], object], requests: Sequence, warmup: int = 2) -> np.ndarray:
+    """Run ``fn`` on each request (after ``warmup`` untimed calls) and return each call's
+    latency in milliseconds, in request order: the per-request sample a bootstrap resamples.
 
     Examples
     --------
-    >>> sorted(latency_percentiles(lambda r: r, [1, 2, 3]))
-    ['mean_ms', 'n', 'p50_ms', 'p99_ms']
+    >>> latency_samples(lambda r: r, [1, 2, 3]).shape
+    (3,)
     """
     if len(requests) == 0:
         raise ValueError("requests is empty; pass at least one request")
@@ -206,9 +222,54 @@ def latency_percentiles(fn: Callable[[object], object], requests: Sequence, warm
         t0 = time.perf_counter()
         fn(r)
         times.append(1e3 * (time.perf_counter() - t0))
-    t = np.array(times)
+    return np.array(times)
+
+
+def latency_percentiles(fn: Callable[[object], object], requests: Sequence, warmup: int = 2) -> dict[str, float]:
+    """Run ``fn`` on each request and return p50/p99/mean latency in milliseconds.
+
+    Examples
+    --------
+    >>> sorted(latency_percentiles(lambda r: r, [1, 2, 3]))
+    ['mean_ms', 'n', 'p50_ms', 'p99_ms']
+    """
+    return _percentiles(latency_samples(fn, requests, warmup))
+
+
+def _percentiles(t: np.ndarray) -> dict[str, float]:
     return {"p50_ms": float(np.percentile(t, 50)), "p99_ms": float(np.percentile(t, 99)),
             "mean_ms": float(t.mean()), "n": len(t)}
+
+
+class ExactScan:
+    """Serve a request by an exact inner-product scan over **precomputed** video embeddings.
+
+    This is how a production system "scores every video" with a two-tower model: the video
+    tower runs offline once per video, and a request costs one user-tower pass plus a
+    brute-force top-``k`` search (the chapter-2 ``flat`` index of :mod:`mlsd_lib.ann`).
+
+    Introduced in chapter 6, "Latency".
+
+    Examples
+    --------
+    >>> from mlsd_lib.recsys.candidates import Request
+    >>> class _TT:
+    ...     def user_embeddings(self, histories, times):
+    ...         return np.array([[0.0, 1.0]])
+    >>> scan = ExactScan(_TT(), np.array([[1.0, 0.0], [0.0, 1.0], [0.0, 0.5]]))
+    >>> scan(Request(np.zeros(2), history=np.array([1])), k=1).tolist()
+    [2]
+    """
+
+    def __init__(self, model, item_embeddings: ArrayLike) -> None:
+        from mlsd_lib.recsys import candidates as cg
+
+        self.model = model
+        self.generator = cg.EmbeddingGenerator(as_array(item_embeddings, "item_embeddings", ndim=2), kind="flat")
+
+    def __call__(self, request: Request, k: int = 10) -> np.ndarray:
+        u = self.model.user_embeddings([request.history], [request.time])[0]
+        return self.generator.generate(Request(u, request.history, request.time, request.region, request.seen), k)
 
 
 def recommend_many(pipeline: RecommendationPipeline, requests: Sequence[Request], lam: float | None = None,
@@ -261,6 +322,8 @@ def blend_top_k(scores_a: ArrayLike, scores_b: ArrayLike, weight_b: float, k: in
     """
     from mlsd_lib.recsys.mf import top_k
 
+    as_array(scores_a, "scores_a", ndim=2)
+    as_array(scores_b, "scores_b", ndim=2)
     a, b = np.asarray(scores_a), np.asarray(scores_b)
     if a.ndim != 2 or a.shape != b.shape:
         raise ValueError(f"scores_a {a.shape} and scores_b {b.shape} must be 2-D of the same shape")
@@ -320,12 +383,17 @@ def cold_start_lists(mf_model, tt_model, liked: Sequence[ArrayLike], n_likes: in
 
 
 def latency_table(tt_model, requests: Sequence[Request], item_vecs: ArrayLike, source_items: ArrayLike,
-                  counts: ArrayLike, item_vectors: ArrayLike) -> pd.DataFrame:
+                  counts: ArrayLike, item_vectors: ArrayLike, *, exact_scan: bool = False,
+                  rerun_requests: int = 3, return_samples: bool = False):
     """p50/p99 latency of the pipeline with flat and IVF candidates, and of scoring every item.
 
     ``item_vecs`` are the ANN's item embeddings (one per served item), ``source_items`` maps
     each served item to the real item whose features it borrows, ``counts`` are the real
-    items' popularity counts. Scoring every item is timed on the first three requests.
+    items' popularity counts. Scoring every item is timed two ways: with ``exact_scan``, by
+    an :class:`ExactScan` over the two-tower video embeddings precomputed for every served
+    item (the fair way); and, on the first ``rerun_requests`` requests (0 skips it), by
+    re-running the video tower on every item per request (row ``"score every video"``).
+    ``return_samples`` also returns ``{row: per-request latencies in ms}``.
 
     Introduced in chapter 6, "Latency".
 
@@ -335,21 +403,35 @@ def latency_table(tt_model, requests: Sequence[Request], item_vecs: ArrayLike, s
     """
     from mlsd_lib.recsys import candidates as cg
 
+    requests = check_sequence(requests, "requests")
     if len(requests) == 0:
         raise ValueError("requests is empty; pass at least one request")
+    if not all(isinstance(r, Request) for r in requests):
+        raise TypeError("requests must hold Request objects")
     src = as_array(source_items, "source_items", ndim=1, dtype="int")
     vecs = np.asarray(item_vecs)
     if len(vecs) != len(src):
         raise ValueError(f"item_vecs has {len(vecs)} rows but source_items {len(src)}; pass one per item")
-    counts = np.asarray(counts)
+    rerun_requests = check_int(rerun_requests, "rerun_requests", low=0)
+    counts = as_array(counts, "counts", ndim=1)
+    check_ids(src, "source_items", len(counts), of="real items counted in counts")
     sc = TwoTowerScorer(tt_model, source_items=src)
-    out = {}
+    samples = {}
     for kind in ("flat", "ivf"):
         g = cg.EmbeddingGenerator(vecs, kind=kind, **({"nlist": 256, "nprobe": 8} if kind == "ivf" else {}))
         p = RecommendationPipeline({"ann": (g, 200), "popular": (cg.PopularGenerator(counts[src]), 50)}, sc,
                                    item_vectors, source_items=src)
-        out[f"{kind} candidates + scoring"] = latency_percentiles(p.recommend, requests)
-    every = np.arange(len(src))
-    out["score every video"] = latency_percentiles(lambda r: np.argpartition(-sc(r, every), 10)[:10],
-                                                   requests[:3], warmup=1)
-    return pd.DataFrame(out).T.assign(items=len(src))
+        samples[f"{kind} candidates + scoring"] = latency_samples(p.recommend, requests)
+    if exact_scan:
+        real = np.unique(src)
+        emb_real = np.asarray(tt_model.item_embeddings(real), np.float32)
+        emb = np.zeros((int(src.max()) + 1, emb_real.shape[1]), np.float32)
+        emb[real] = emb_real
+        scan = ExactScan(tt_model, emb[src])  # the offline pass: one video-tower output per item
+        samples["exact scan, precomputed embeddings"] = latency_samples(scan, requests)
+    if rerun_requests:
+        every = np.arange(len(src))
+        samples["score every video"] = latency_samples(lambda r: np.argpartition(-sc(r, every), 10)[:10],
+                                                       requests[:rerun_requests], warmup=1)
+    table = pd.DataFrame({k: _percentiles(t) for k, t in samples.items()}).T.assign(items=len(src))
+    return (table, samples) if return_samples else table

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from mlsd_lib._validation import as_array, check_float, check_int
+from mlsd_lib._validation import as_array, check_float, check_ids, check_int
 
 
 def _unit(X: np.ndarray) -> np.ndarray:
@@ -24,8 +24,8 @@ def filter_blocked(candidates: ArrayLike, blocked: ArrayLike) -> np.ndarray:
     >>> filter_blocked([0, 2, 1], blocked=[False, True, False]).tolist()
     [True, True, False]
     """
-    c = as_array(candidates, "candidates", ndim=1, dtype="int", allow_empty=True)
     b = as_array(blocked, "blocked", ndim=1, dtype="bool")
+    c = check_ids(candidates, "candidates", len(b), allow_empty=True, of="entries of blocked")
     return ~b[c].astype(bool)
 
 
@@ -56,8 +56,8 @@ def dedupe(candidates: ArrayLike, item_vectors: ArrayLike, threshold: float = 0.
     >>> dedupe([0, 1, 2], V).tolist()
     [True, False, True]
     """
-    c = as_array(candidates, "candidates", ndim=1, dtype="int", allow_empty=True)
     V = _unit(as_array(item_vectors, "item_vectors", ndim=2))
+    c = check_ids(candidates, "candidates", len(V), allow_empty=True, of="rows of item_vectors")
     threshold = check_float(threshold, "threshold", low=-1, high=1)
     keep = np.ones(len(c), bool)
     if len(c) == 0:
@@ -84,13 +84,14 @@ def mmr(candidates: ArrayLike, scores: ArrayLike, item_vectors: ArrayLike, k: in
     >>> mmr([0, 1, 2], [0.9, 0.8, 0.1], V, k=2, lam=0.5).tolist()
     [0, 2]
     """
-    c = as_array(candidates, "candidates", ndim=1, dtype="int")
+    vec = as_array(item_vectors, "item_vectors", ndim=2)
+    c = check_ids(candidates, "candidates", len(vec), of="rows of item_vectors")
     s = as_array(scores, "scores", ndim=1)
     if len(c) != len(s):
         raise ValueError(f"candidates ({len(c)}) and scores ({len(s)}) must have the same length")
     k = check_int(k, "k", low=1)
     lam = check_float(lam, "lam", low=0, high=1)
-    V = _unit(as_array(item_vectors, "item_vectors", ndim=2)[c])
+    V = _unit(vec[c])
     span = s.max() - s.min()
     rel = (s - s.min()) / span if span > 0 else np.zeros_like(s)
     chosen: list[int] = []

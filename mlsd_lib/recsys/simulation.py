@@ -18,7 +18,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
-from mlsd_lib._validation import as_array, check_float, check_random_state
+from mlsd_lib._validation import as_array, check_float, check_ids, check_random_state, check_sets
 
 
 def simulate_online(
@@ -36,6 +36,10 @@ def simulate_online(
 ) -> dict[str, float]:
     """CTR, completed videos, watch time and likes per user for one homepage list each.
 
+    ``recommended`` holds item positions that index ``lengths_min``; ``-1`` is an empty
+    slot (a list padded by :func:`~mlsd_lib.recsys.pipeline.recommend_many`): nothing is
+    shown there, so it is never clicked, though it still counts in the CTR's denominator.
+
     Examples
     --------
     >>> out = simulate_online([[0, 1]], [{0}], [{0}], [100, 90], p_click_relevant=1.0,
@@ -43,12 +47,12 @@ def simulate_online(
     >>> out["ctr"], out["completed_per_user"], out["watch_min_per_user"], out["likes_per_user"]
     (0.5, 1.0, 100.0, 1.0)
     """
-    rec = as_array(recommended, "recommended", ndim=2, dtype="int")
-    if len(future_relevant) != len(rec) or len(future_loved) != len(rec):
-        raise ValueError("future_relevant and future_loved need one set per row of recommended")
     L = as_array(lengths_min, "lengths_min", ndim=1)
-    if rec.max() >= len(L):
-        raise ValueError(f"recommended holds item {rec.max()} but lengths_min has {len(L)} entries")
+    if (L < 0).any():
+        raise ValueError("lengths_min must be non-negative running times in minutes")
+    rec = check_ids(recommended, "recommended", len(L), ndim=2, missing=-1, of="entries of lengths_min")
+    future_relevant = check_sets(future_relevant, "future_relevant", len(rec))
+    future_loved = check_sets(future_loved, "future_loved", len(rec))
     probs = [check_float(p, n, low=0, high=1) for p, n in (
         (p_click_relevant, "p_click_relevant"), (p_click_other, "p_click_other"),
         (p_complete_relevant, "p_complete_relevant"), (p_complete_other, "p_complete_other"),
@@ -59,13 +63,13 @@ def simulate_online(
     is_rel = np.array([[i in future_relevant[u] for i in rec[u]] for u in range(n)])
     is_loved = np.array([[i in future_loved[u] for i in rec[u]] for u in range(n)])
     seen = decay ** np.arange(k)[None, :]
-    click = rng.random((n, k)) < seen * np.where(is_rel, pcr, pco)
+    click = (rng.random((n, k)) < seen * np.where(is_rel, pcr, pco)) & (rec >= 0)
     complete = click & (rng.random((n, k)) < np.where(is_rel, pdr, pdo))
     # A partial view watches a uniform fraction of the movie.
     frac = np.where(complete, 1.0, np.where(click, rng.random((n, k)), 0.0))
     return {
         "ctr": float(click.mean()),
         "completed_per_user": float(complete.sum(1).mean()),
-        "watch_min_per_user": float((frac * L[rec]).sum(1).mean()),
+        "watch_min_per_user": float((frac * np.where(rec >= 0, L[rec], 0.0)).sum(1).mean()),
         "likes_per_user": float((complete & is_loved).sum(1).mean()),
     }

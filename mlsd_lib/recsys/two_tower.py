@@ -23,7 +23,7 @@ import torch
 from numpy.typing import ArrayLike
 from torch import nn
 
-from mlsd_lib._validation import as_array, check_float, check_int
+from mlsd_lib._validation import as_array, check_float, check_int, check_sequence, check_sets
 from mlsd_lib.recsys.mf import check_feedback
 
 
@@ -203,6 +203,7 @@ class TwoTowerRecommender:
     def user_embeddings(self, histories: list[ArrayLike], context_times: ArrayLike) -> np.ndarray:
         """User-tower outputs from each user's liked item positions and request time."""
         self._check_fitted()
+        histories = check_sequence(histories, "histories")
         t = as_array(context_times, "context_times", ndim=1)
         if len(t) != len(histories):
             raise ValueError(f"context_times needs one time per history ({len(histories)}), got {len(t)}")
@@ -225,6 +226,7 @@ class TwoTowerRecommender:
         """Top-``k`` item positions per user, scored over ``candidates`` (default: all items)."""
         from mlsd_lib.recsys.mf import top_k
 
+        histories = check_sequence(histories, "histories")
         U = self.user_embeddings(histories, context_times)
         cand = np.arange(self.n_items) if candidates is None else as_array(candidates, "candidates", ndim=1, dtype="int")
         S = U @ self.item_embeddings(cand).T
@@ -270,8 +272,12 @@ def select_two_tower(
     from mlsd_lib.recsys.evaluate import evaluate_lists
     from mlsd_lib.recsys.mf import top_k
 
+    temperatures = [check_float(t, "temperatures", low=0, low_open=True)
+                    for t in check_sequence(temperatures, "temperatures")]
     if len(temperatures) == 0:
         raise ValueError("temperatures is empty; pass at least one temperature, e.g. [0.2]")
+    histories = check_sequence(histories, "histories")
+    relevant = check_sets(relevant, "relevant")
     epochs = check_int(epochs, "epochs", low=1)
     k = check_int(k, "k", low=1)
     if len(histories) != len(relevant):

@@ -102,6 +102,9 @@ def intrinsic_dimension(
     """Local intrinsic dimension: principal components needed to explain ``variance`` of the
     offsets from a point to its ``n_neighbours`` nearest neighbours, averaged over a sample.
 
+    A point whose neighbours all coincide with it (duplicates) has no spread to explain and
+    counts as dimension 0, rather than dividing 0 by 0.
+
     Examples
     --------
     >>> import numpy as np
@@ -125,6 +128,9 @@ def intrinsic_dimension(
     for qi, row in zip(q_idx, nn, strict=True):
         offsets = (x[row[1:]] - x[qi]).astype(np.float64)
         ev = np.linalg.svd(offsets - offsets.mean(0), compute_uv=False) ** 2
+        if ev.sum() <= 0:
+            dims.append(0)
+            continue
         dims.append(int(np.searchsorted(np.cumsum(ev) / ev.sum(), variance - 1e-12) + 1))
     return float(np.mean(dims))
 
@@ -191,6 +197,8 @@ def memory_table(n_images: ArrayLike, d: int = 128, pq_bytes: int = 16, id_bytes
     import pandas as pd
 
     n = as_array(n_images, "n_images", ndim=1)
+    if (n < 0).any():
+        raise ValueError("n_images must be non-negative counts")
     d = check_int(d, "d", low=1)
     pq_bytes = check_int(pq_bytes, "pq_bytes", low=1)
     id_bytes = check_int(id_bytes, "id_bytes", low=0)
@@ -221,12 +229,15 @@ def memory_bandwidth_gbs(n_bytes: int = 400_000_000, repeats: int = 3) -> float:
     return a.nbytes / best / 1e9
 
 
-def distance_computations(index: AnnIndex, queries: ArrayLike, k: int = 10) -> float:
+def distance_computations(index: AnnIndex, queries: ArrayLike, k: int = 10, per_query: bool = False):
     """Mean number of vector distances one query costs: a machine-independent cost measure.
 
     Flat search computes ``ntotal``; IVF computes ``nlist`` centroid distances plus the probed
     lists; HNSW counts the graph nodes it scores (faiss's own counters). Deterministic on one
     thread, so the notebook can assert on it where a timing would be flaky.
+
+    With ``per_query=True`` it returns one count per query (each query searched on its own),
+    so that a cost can be bootstrapped over queries.
 
     Examples
     --------
@@ -235,10 +246,14 @@ def distance_computations(index: AnnIndex, queries: ArrayLike, k: int = 10) -> f
     >>> x = np.random.default_rng(0).normal(size=(300, 8)).astype("float32")
     >>> distance_computations(ann.build("flat", x), x[:5])
     300.0
+    >>> distance_computations(ann.build("hnsw", x), x[:3], per_query=True).shape
+    (3,)
     """
     import faiss
 
     q = np.ascontiguousarray(as_array(queries, "queries", ndim=2), dtype=np.float32)
+    if per_query:
+        return np.array([distance_computations(index, q[i:i + 1], k) for i in range(len(q))])
     if index.kind == "flat":
         return float(index.ntotal)
     if index.kind in ("ivf", "ivfpq"):
@@ -276,3 +291,24 @@ def recall_profile(
     exact = build("flat", vectors, metric).search(queries, k)[0]
     return {label: recall_at_k(build(vectors=vectors, metric=metric, **cfg).search(queries, k)[0], exact, k)
             for label, cfg in configs.items()}
+
+
+def recall_per_query(approx_ids: ArrayLike, exact_ids: ArrayLike, k: int = 10) -> np.ndarray:
+    """recall@k of each query: the share of its exact top-``k`` that the index returned.
+
+    The mean over queries is :func:`mlsd_lib.ann.recall_at_k`; one value per query lets a
+    comparison of two indexes be bootstrapped over queries.
+
+    Examples
+    --------
+    >>> recall_per_query([[1, 2], [3, 9]], [[2, 1], [3, 4]], k=2).tolist()
+    [1.0, 0.5]
+    """
+    k = check_int(k, "k", low=1)
+    a = as_array(approx_ids, "approx_ids", ndim=2, dtype="int")
+    e = as_array(exact_ids, "exact_ids", ndim=2, dtype="int")
+    if len(a) != len(e):
+        raise ValueError(f"approx_ids and exact_ids must have one row per query, got {len(a)} and {len(e)}")
+    if a.shape[1] < k or e.shape[1] < k:
+        raise ValueError(f"k ({k}) exceeds the number of returned ids")
+    return np.array([len(set(ar[:k].tolist()) & set(er[:k].tolist())) / k for ar, er in zip(a, e, strict=True)])

@@ -84,7 +84,10 @@ def evaluate_retrieval(
         n_rel = n_rel - np.array([e >= 0 and cl[e] == q for e, q in zip(ex, ql, strict=True)])
     report = ranking_report(binary, k, n_relevant=n_rel)
     if grade is None:
-        graded, best = binary, np.ones((len(ids), 1), int)
+        # The ideal list holds min(n_rel, k) items of grade 1: every same-label item the
+        # catalogue could return, not just one (which let nDCG exceed 1).
+        graded = binary
+        best = (np.arange(k)[None, :] < np.minimum(n_rel, k)[:, None]).astype(int)
     else:
         graded = np.asarray(grade(ql[:, None], cl[ids]))
         best = np.asarray(grade(ql[:, None], cl[None, :]))  # every catalogue item's grade

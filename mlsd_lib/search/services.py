@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import ArrayLike
 
-from mlsd_lib._validation import as_array, check_float, check_int
+from mlsd_lib._validation import as_array, check_finite, check_float, check_ids, check_int
 
 
 class EmbeddingService:
@@ -42,11 +42,23 @@ class EmbeddingService:
         self.embed_fn = embed_fn
 
     def embed(self, images: ArrayLike) -> np.ndarray:
-        """Embeddings of one image (h, w) or a batch (n, h, w); always returns (n, d)."""
-        x = np.asarray(images)
+        """Embeddings of one image (h, w) or a batch (n, h, w); always returns (n, d).
+
+        NaN or infinite pixels, and an ``embed_fn`` that returns them, raise ``ValueError``.
+        """
+        x = as_array(images, "images", ndim=(1, 2, 3, 4), dtype="any")
+        if not np.issubdtype(x.dtype, np.number) or np.issubdtype(x.dtype, np.complexfloating):
+            raise TypeError(f"images must hold real numbers, got dtype {x.dtype}")
+        check_finite(x, "images")
         if x.ndim in (1, 2):
             x = x[None]
-        out = np.atleast_2d(np.asarray(self.embed_fn(x), dtype=np.float32))
+        try:
+            out = np.atleast_2d(np.asarray(self.embed_fn(x), dtype=np.float32))
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"embed_fn must return an (n, d) array of numbers: {exc}") from exc
+        if out.ndim != 2 or out.shape[0] != len(x) or out.shape[1] == 0:
+            raise ValueError(f"embed_fn must return one row per image ({len(x)}, d), got shape {out.shape}")
+        check_finite(out, "embed_fn's output")
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return out / np.maximum(norms, 1e-12)  # cosine: the index holds unit vectors too
 
@@ -61,6 +73,8 @@ class IndexingService:
     """
 
     def __init__(self, index, vectors: ArrayLike) -> None:
+        if not all(hasattr(index, a) for a in ("ntotal", "add", "search")):
+            raise TypeError(f"index must be an mlsd_lib.ann.AnnIndex (from ann.build), got {type(index).__name__}")
         v = as_array(vectors, "vectors", ndim=2).astype(np.float32)
         if len(v) != index.ntotal:
             raise ValueError(f"vectors ({len(v)}) must match the index size ({index.ntotal})")
@@ -87,16 +101,15 @@ class IndexingService:
         self.blocked[self._ids(ids)] = True
 
     def _ids(self, ids: ArrayLike) -> np.ndarray:
-        i = np.atleast_1d(as_array(ids, "ids", ndim=(0, 1), dtype="int"))
-        if (i < 0).any() or (i >= len(self.vectors)).any():
-            raise ValueError(f"ids must lie in [0, {len(self.vectors)})")
-        return i
+        return np.atleast_1d(check_ids(ids, "ids", len(self.vectors), ndim=(0, 1), of="indexed images"))
 
 
 class NearestNeighbourService:
     """Top-``k`` candidate ids and scores for query embeddings, from the indexing service's index."""
 
     def __init__(self, store: IndexingService) -> None:
+        if not isinstance(store, IndexingService):
+            raise TypeError(f"store must be an IndexingService, got {type(store).__name__}")
         self.store = store
 
     def search(self, vectors: ArrayLike, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -123,13 +136,20 @@ class ReRankingService:
     """
 
     def __init__(self, store: IndexingService, duplicate_threshold: float = 0.98) -> None:
+        if not isinstance(store, IndexingService):
+            raise TypeError(f"store must be an IndexingService, got {type(store).__name__}")
         self.store = store
         self.duplicate_threshold = check_float(duplicate_threshold, "duplicate_threshold", low=-1, high=1)
 
     def rerank(self, ids: ArrayLike, scores: ArrayLike, k: int) -> list[Result]:
         """Filter one query's candidates (1-D ``ids``/``scores``) down to at most ``k`` results."""
-        ids = as_array(ids, "ids", ndim=1, dtype="int")
-        scores = as_array(scores, "scores", ndim=1)
+        ids = check_ids(ids, "ids", len(self.store.vectors), missing=-1, allow_empty=True,
+                        of="indexed images")
+        scores = as_array(scores, "scores", ndim=1, allow_empty=True, allow_inf=True)
+        if len(ids) != len(scores):
+            raise ValueError(f"ids ({len(ids)}) and scores ({len(scores)}) must have the same length")
+        if not np.isfinite(scores[ids >= 0]).all():
+            raise ValueError("scores must be finite for every real id (only -1 slots may hold inf)")
         k = check_int(k, "k", low=1)
         kept: list[Result] = []
         kept_vecs: list[np.ndarray] = []

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from mlsd_lib._validation import as_array, check_float, check_int
+from mlsd_lib._validation import as_array, check_finite, check_float, check_int
 
 
 @dataclass(frozen=True)
@@ -56,15 +56,23 @@ QUERY_TRANSFORM = AugmentConfig(min_zoom=0.7, max_shift=0.1, max_rotation=15.0, 
 
 
 def to_tensor(images: ArrayLike):
-    """uint8 (n, h, w) or float images in [0, 1] → float32 torch tensor (n, 1, h, w)."""
+    """uint8 (n, h, w) or float images in [0, 1] → float32 torch tensor (n, 1, h, w).
+
+    NaN or infinite pixels raise ``ValueError`` (a warp would spread them over the image).
+    """
     import torch
 
     if isinstance(images, torch.Tensor):
-        x = images.float()
+        if not (images.is_floating_point() or images.dtype == torch.uint8):
+            raise TypeError(f"images must be a float or uint8 tensor, got {images.dtype}")
+        if images.numel() == 0:
+            raise ValueError("images is empty; pass at least one image")
+        x = check_finite(images.float(), "images")
     else:
         arr = as_array(images, "images", ndim=(2, 3, 4), dtype="any")
-        if not np.issubdtype(arr.dtype, np.number):
-            raise TypeError(f"images must hold numbers, got dtype {arr.dtype}")
+        if not np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.complexfloating):
+            raise TypeError(f"images must hold real numbers, got dtype {arr.dtype}")
+        check_finite(arr, "images")
         x = torch.from_numpy(np.ascontiguousarray(arr, dtype=np.float32))
         if arr.dtype == np.uint8:
             x = x / 255.0
@@ -74,10 +82,13 @@ def to_tensor(images: ArrayLike):
         x = x[:, None]
     if x.ndim != 4 or x.shape[1] != 1:
         raise ValueError(f"images must be (n, h, w) or (n, 1, h, w), got shape {tuple(x.shape)}")
+    if min(x.shape[2:]) < 1:
+        raise ValueError(f"images must be at least 1 x 1 pixels, got shape {tuple(x.shape)}")
     return x
 
 
-def random_augment(images: ArrayLike, config: AugmentConfig = TRAIN_AUGMENT, generator=None):
+def random_augment(images: ArrayLike, config: AugmentConfig = TRAIN_AUGMENT, generator=None,
+                   return_coverage: bool = False):
     """Apply one random crop/shift/rotation/flip/lighting change to every image.
 
     Parameters
@@ -85,10 +96,16 @@ def random_augment(images: ArrayLike, config: AugmentConfig = TRAIN_AUGMENT, gen
     images : (n, h, w) uint8 or (n, 1, h, w) float tensor in [0, 1].
     config : ranges of the transform.
     generator : ``torch.Generator`` for reproducible draws (``None`` uses torch's global RNG).
+    return_coverage : also return, per image, the share of its pixel mass (the product, on a
+        dark background) that lies inside the view: the zoomed crop keeps ``zoom**2`` of the
+        frame, rotation and flip keep area, so the share is ``zoom**2`` times the warped mass
+        over the original mass (before the lighting change). The draws, and so the views, are
+        the same with or without it.
 
     Returns
     -------
-    torch.Tensor of shape (n, 1, h, w), values in [0, 1].
+    torch.Tensor of shape (n, 1, h, w), values in [0, 1]; with ``return_coverage``, also a
+    float64 NumPy array of n shares in [0, 1].
 
     Examples
     --------
@@ -122,10 +139,16 @@ def random_augment(images: ArrayLike, config: AugmentConfig = TRAIN_AUGMENT, gen
     ], dim=1)
     grid = F.affine_grid(theta, list(x.shape), align_corners=False)
     out = F.grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+    if return_coverage:
+        mass = x.sum(dim=(1, 2, 3)).double()
+        kept = out.sum(dim=(1, 2, 3)).double() * zoom.double() ** 2
+        coverage = torch.where(mass > 0, kept / mass.clamp(min=1e-12), torch.ones_like(mass)).clamp(0.0, 1.0)
     bright = uniform(1 - config.brightness, 1 + config.brightness)[:, None, None, None]
     contrast = uniform(1 - config.contrast, 1 + config.contrast)[:, None, None, None]
     mean = out.mean(dim=(2, 3), keepdim=True)
     out = ((out - mean) * contrast + mean) * bright
+    if return_coverage:
+        return out.clamp(0.0, 1.0), coverage.numpy()
     return out.clamp(0.0, 1.0)
 
 

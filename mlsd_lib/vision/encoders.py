@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import ArrayLike
 
-from mlsd_lib._validation import as_array, check_float, check_int
+from mlsd_lib._validation import as_array, check_finite, check_float, check_int
 from mlsd_lib.vision.augment import TRAIN_AUGMENT, AugmentConfig, random_augment, to_tensor
 
 
@@ -79,8 +79,7 @@ def info_nce_loss(z_query, z_positive, temperature: float = 0.2):
     torch = _torch()
     F = torch.nn.functional
     temperature = check_float(temperature, "temperature", low=0.0, low_open=True)
-    if z_query.shape != z_positive.shape:
-        raise ValueError(f"z_query and z_positive must have the same shape, got {tuple(z_query.shape)} and {tuple(z_positive.shape)}")
+    _check_embeddings(z_query, z_positive)
     a, b = F.normalize(z_query, dim=1), F.normalize(z_positive, dim=1)
     logits = a @ b.T / temperature
     target = torch.arange(len(a))
@@ -100,8 +99,12 @@ def supervised_contrastive_loss(z_query, z_positive, labels, temperature: float 
     torch = _torch()
     F = torch.nn.functional
     temperature = check_float(temperature, "temperature", low=0.0, low_open=True)
-    if z_query.shape != z_positive.shape or len(labels) != len(z_query):
-        raise ValueError("z_query, z_positive and labels must describe the same batch")
+    _check_embeddings(z_query, z_positive)
+    if not isinstance(labels, torch.Tensor):
+        labels = torch.as_tensor(as_array(labels, "labels", ndim=1, dtype="int"))
+    if labels.ndim != 1 or len(labels) != len(z_query):
+        raise ValueError(f"labels must describe the same batch: one class id per row of z_query ({len(z_query)}), "
+                         f"got shape {tuple(labels.shape)}")
     z = F.normalize(torch.cat([z_query, z_positive]), dim=1)
     y = torch.cat([labels, labels])
     logits = z @ z.T / temperature
@@ -110,6 +113,18 @@ def supervised_contrastive_loss(z_query, z_positive, labels, temperature: float 
     log_prob = logits - torch.logsumexp(logits, dim=1, keepdim=True)
     pos = (y[:, None] == y[None, :]) & ~self_mask
     return -(log_prob * pos).sum(1).div(pos.sum(1)).mean()
+
+
+def _check_embeddings(z_query, z_positive) -> None:
+    torch = _torch()
+    for name, z in (("z_query", z_query), ("z_positive", z_positive)):
+        if not isinstance(z, torch.Tensor) or not z.is_floating_point():
+            raise TypeError(f"{name} must be a float torch tensor, got {type(z).__name__}")
+        if z.ndim != 2 or len(z) == 0 or z.shape[1] == 0:
+            raise ValueError(f"{name} must be a non-empty (batch, dim) tensor, got shape {tuple(z.shape)}")
+        check_finite(z.detach(), name)
+    if z_query.shape != z_positive.shape:
+        raise ValueError(f"z_query and z_positive must have the same shape, got {tuple(z_query.shape)} and {tuple(z_positive.shape)}")
 
 
 @dataclass
@@ -193,6 +208,8 @@ def train_contrastive(
                 loss = info_nce_loss(z1, z2, temperature)
             else:
                 loss = supervised_contrastive_loss(z1, z2, y[idx], temperature)
+            if not bool(torch.isfinite(loss)):
+                raise ValueError(f"contrastive training diverged (loss {float(loss)}) at lr={lr}; lower lr")
             opt.zero_grad()
             loss.backward()
             opt.step()
