@@ -121,6 +121,8 @@ class Effect:
 def _as_finite_1d(values, name: str) -> np.ndarray:
     if isinstance(values, str | bytes) or values is None:
         raise TypeError(f"{name} must be a sequence of numbers, got {type(values).__name__}")
+    if np.iscomplexobj(values):
+        raise TypeError(f"{name} must hold real numbers, got complex values")
     try:
         arr = np.asarray(values, dtype=float)
     except (TypeError, ValueError) as exc:
@@ -210,9 +212,11 @@ def exact_effect(value: float) -> Effect:
     >>> exact_effect(3.8).describe()
     '+3.8 (exact)'
     """
-    if isinstance(value, bool) or not isinstance(value, int | float | np.number):
-        raise TypeError(f"value must be a number, got {type(value).__name__}")
+    if isinstance(value, bool) or not isinstance(value, int | float | np.number) or np.iscomplexobj(value):
+        raise TypeError(f"value must be a real number, got {type(value).__name__}")
     value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"value must be finite, got {value}")
     return Effect(value, value, value, 1, "exact")
 
 
@@ -470,7 +474,7 @@ def chapter_of(claim_id: str) -> int:
     """Chapter number of a claim ID (``"C6.10"`` → 6)."""
     m = re.fullmatch(r"C(\d+)\.(\d+)", claim_id) if isinstance(claim_id, str) else None
     if not m:
-        raise ValueError(f"claim id must look like 'C1.4', got {claim_id!r}")
+        raise ValueError(f"claim_id must look like 'C1.4', got {claim_id!r}")
     return int(m.group(1))
 
 
@@ -506,7 +510,7 @@ class ClaimRecord:
     anchor: str
     size: str
     seed: int
-    recorded_at: str = field(default="")
+    recorded_at: str = field(default="", repr=False, compare=False)  # keeps reruns' output identical
 
     def decision(self) -> Decision:
         """Rebuild the decision from the stored rule and effects (recomputes the verdict)."""

@@ -10,11 +10,16 @@ from __future__ import annotations
 import ipaddress
 import os
 import socket
+import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "book" / "_ext"))
+import kernel_wakeup  # noqa: E402  -- papermill runs kernels in this process
+
+kernel_wakeup.install()
 NOTEBOOK_DIR = ROOT / "notebooks"
 EXECUTED_DIR = ROOT / "_build" / "executed"
 

@@ -93,9 +93,10 @@ async function settle() {
   if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
     try { await MathJax.startup.promise; } catch (e) {}
   }
-  const views = document.querySelectorAll('script[type="%s"]').length;
+  const views = document.querySelectorAll('script[type="WIDGET_VIEW"]').length;
   while (Date.now() - t0 < 60000) {
-    const rendered = document.querySelectorAll('.jupyter-widgets.widget-container, .jupyter-widgets:not(.jupyter-widgets *)').length;
+    const rendered = Array.from(document.querySelectorAll('.jupyter-widgets')).filter(
+        e => !e.parentElement.closest('.jupyter-widgets')).length;
     const imgs = Array.from(document.images);
     const imagesDone = imgs.every(i => i.complete);
     if ((views === 0 || rendered >= views) && imagesDone) break;
@@ -104,10 +105,10 @@ async function settle() {
   done(true);
 }
 settle();
-""" % WIDGET_VIEW
+""".replace("WIDGET_VIEW", WIDGET_VIEW)
 
 _INSPECT = """
-const views = Array.from(document.querySelectorAll('script[type="%s"]'));
+const views = Array.from(document.querySelectorAll('script[type="WIDGET_VIEW"]'));
 const top = Array.from(document.querySelectorAll('.jupyter-widgets')).filter(
     e => !e.parentElement.closest('.jupyter-widgets'));
 const text = document.querySelector('main') ? document.querySelector('main').innerText : document.body.innerText;
@@ -121,7 +122,7 @@ return {
   images_broken: Array.from(document.images).filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src),
   loading_text: /Loading widget|Error displaying widget/.test(text),
 };
-""" % WIDGET_VIEW
+""".replace("WIDGET_VIEW", WIDGET_VIEW)
 
 
 @pytest.mark.parametrize("page", _pages())

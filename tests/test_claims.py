@@ -77,7 +77,7 @@ def test_bootstrap_effect_is_seeded_and_covers_the_mean():
         (lambda: claims.effect_over_seeds([0.1, 0.2], baseline=[0.1]), ValueError, "paired"),
         (lambda: claims.effect_over_seeds("ab"), TypeError, "sequence of numbers"),
         (lambda: claims.bootstrap_effect([1.0, 2.0], n_resamples=5), ValueError, "n_resamples"),
-        (lambda: claims.exact_effect("3"), TypeError, "must be a number"),
+        (lambda: claims.exact_effect("3"), TypeError, "must be a real number"),
         (lambda: Effect(0.5, 0.6, 0.7, 3, "seeds"), ValueError, "low <= mean <= high"),
         (lambda: Effect(0.5, 0.4, 0.7, 1, "seeds"), ValueError, "one draw has no interval"),
         (lambda: Rule("m", "better", 0.1), ValueError, "direction must be one of"),
@@ -190,7 +190,7 @@ def test_recorder_argument_errors(tmp_path):
         claims.ClaimsRecorder("ch01_framework", "smoke", {}, tmp_path)
     with pytest.raises(TypeError, match="must be a Rule, or a mapping"):
         claims.ClaimsRecorder("ch01_framework", "smoke", {"C1.1": "increase"}, tmp_path)
-    with pytest.raises(ValueError, match="look like"):
+    with pytest.raises(ValueError, match="claim_id must look like"):
         claims.chapter_of("1.4")
 
 

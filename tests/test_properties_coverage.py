@@ -16,7 +16,7 @@ from _contract import COVERED
 import mlsd_lib
 
 PROPERTY_MODULES = ("test_properties_core", "test_properties_metrics", "test_properties_recsys",
-                    "test_properties_search")
+                    "test_properties_search", "test_properties_claims")
 
 # Figures and widgets draw; their contract is a picture, checked by the notebooks and the
 # built book (tests/built_book_check.py), not by a range.
@@ -26,10 +26,6 @@ EXCLUDED_MODULES = {
     "mlsd_lib.widgets": "widgets",
     "mlsd_lib.vision.widgets": "widgets",
     "mlsd_lib.recsys.widgets": "widgets",
-    # The claims ledger is the book's bookkeeping of verdicts (records, rules, the ledger
-    # page), not a computation a reader takes results from; its contract, including every
-    # error path, is tests/test_claims.py.
-    "mlsd_lib.claims": "ledger bookkeeping, tested in tests/test_claims.py",
 }
 
 # Single callables left out, with the reason (none at present: result dataclasses are covered
@@ -64,5 +60,4 @@ def test_every_public_callable_has_a_property_test():
 
 
 def test_the_exclusions_are_plotting_widgets_or_justified():
-    assert set(EXCLUDED_MODULES.values()) <= {"plotting", "widgets",
-                                              "ledger bookkeeping, tested in tests/test_claims.py"}
+    assert set(EXCLUDED_MODULES.values()) <= {"plotting", "widgets"}

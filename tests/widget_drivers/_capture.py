@@ -1,0 +1,46 @@
+# Shared preamble of every widget driver (prepended to it): record what widgets display.
+import contextlib as _contextlib
+import json as _json
+
+import matplotlib.pyplot as _plt
+from IPython import get_ipython as _get_ipython
+
+
+@_contextlib.contextmanager
+def capture():
+    """Collect every object the kernel displays while active (figures, frames, HTML).
+
+    Wraps the shell's display formatter, which every display path goes through, however the
+    widget imported ``display``.
+    """
+    seen = []
+    formatter = _get_ipython().display_formatter
+    original = formatter.format
+
+    def recording(obj, *args, **kwargs):
+        seen.append(obj)
+        return original(obj, *args, **kwargs)
+
+    formatter.format = recording
+    try:
+        yield seen
+    finally:
+        formatter.format = original
+
+
+_widget_report = {}
+
+
+def check(name, fn):
+    """Run one check; record "ok", or the reason it failed."""
+    try:
+        result = fn()
+        _widget_report[name] = "ok" if result is True or result is None else f"failed: {result}"
+    except Exception as exc:  # the report, not the chapter, carries the failure
+        _widget_report[name] = f"error: {type(exc).__name__}: {exc}"
+
+
+def last_figure(seen):
+    figs = [o for o in seen if isinstance(o, _plt.Figure)]
+    assert figs, "the widget displayed no figure"
+    return figs[-1]
