@@ -125,7 +125,7 @@ def test_fit_and_use_errors():
         mf.score([5])
     with pytest.raises(ValueError, match="outside"):
         mf.fold_in([[7]])
-    with pytest.raises(ValueError, match="do not match"):
+    with pytest.raises(ValueError, match="do not factor R"):
         mf_objective(sp.csr_matrix(np.eye(3)), np.ones((2, 2)), np.ones((3, 2)), 0.1, 0.1)
     with pytest.raises(ValueError, match="k must be <="):
         top_k(np.ones((1, 3)), 4)

@@ -171,14 +171,9 @@ def mean_scores_per_user(U: ArrayLike, V: ArrayLike, R) -> tuple[np.ndarray, np.
     >>> obs.tolist(), unobs.tolist()
     ([1.0], [0.5])
     """
-    from mlsd_lib.recsys.mf import check_feedback
+    from mlsd_lib.recsys.mf import check_factors
 
-    R = check_feedback(R)
-    U = as_array(U, "U", ndim=2)
-    V = as_array(V, "V", ndim=2)
-    if U.shape[0] != R.shape[0] or V.shape[0] != R.shape[1] or U.shape[1] != V.shape[1]:
-        raise ValueError(f"U {U.shape} and V {V.shape} do not factor R {R.shape}; "
-                         "U needs one row per user, V one per item, both the same width")
+    U, V, R = check_factors(U, V, R)
     S = U @ V.T
     obs = np.asarray((R != 0).toarray(), bool)
     n_obs = obs.sum(1)

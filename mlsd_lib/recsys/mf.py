@@ -67,6 +67,24 @@ def unobserved_weight(loss: str, w: float) -> float:
     return check_float(w, "w", low=0, high=1, low_open=True)
 
 
+def check_factors(U: ArrayLike, V: ArrayLike, R: sp.spmatrix) -> tuple[np.ndarray, np.ndarray, sp.csr_matrix]:
+    """Validate user factors ``U`` (m × k) and item factors ``V`` (n × k) against ``R`` (m × n).
+
+    Examples
+    --------
+    >>> U, V, R = check_factors(np.ones((2, 1)), np.ones((3, 1)), sp.csr_matrix(np.eye(2, 3)))
+    >>> U.shape, V.shape, R.shape
+    ((2, 1), (3, 1), (2, 3))
+    """
+    R = check_feedback(R)
+    U = as_array(U, "U", ndim=2)
+    V = as_array(V, "V", ndim=2)
+    if U.shape[0] != R.shape[0] or V.shape[0] != R.shape[1] or U.shape[1] != V.shape[1]:
+        raise ValueError(f"U {U.shape} and V {V.shape} do not factor R {R.shape}; "
+                         "U needs one row per user, V one per item, both the same width")
+    return U, V, R
+
+
 def mf_objective(R: sp.spmatrix, U: ArrayLike, V: ArrayLike, w: float, reg: float) -> float:
     """The weighted MF loss ``L(U, V)`` above, without materialising ``U V'``.
 
@@ -82,11 +100,7 @@ def mf_objective(R: sp.spmatrix, U: ArrayLike, V: ArrayLike, w: float, reg: floa
     >>> mf_objective(R, ones, ones, w=1.0, reg=0.0)   # ...pays for it over all pairs
     2.0
     """
-    R = check_feedback(R)
-    U = as_array(U, "U", ndim=2)
-    V = as_array(V, "V", ndim=2)
-    if U.shape != (R.shape[0], V.shape[1]) or V.shape[0] != R.shape[1]:
-        raise ValueError(f"U {U.shape} and V {V.shape} do not match R {R.shape}")
+    U, V, R = check_factors(U, V, R)
     w = check_float(w, "w", low=0, high=1)
     reg = check_float(reg, "reg", low=0)
     rows = np.repeat(np.arange(R.shape[0]), np.diff(R.indptr))
@@ -428,12 +442,7 @@ def observed_mean_scores(U: ArrayLike, V: ArrayLike, R: sp.spmatrix) -> tuple[fl
     >>> observed_mean_scores(np.ones((2, 1)), np.ones((2, 1)), sp.csr_matrix([[1, 0], [0, 0]]))
     (1.0, 1.0)
     """
-    R = check_feedback(R)
-    U = as_array(U, "U", ndim=2)
-    V = as_array(V, "V", ndim=2)
-    if U.shape[0] != R.shape[0] or V.shape[0] != R.shape[1] or U.shape[1] != V.shape[1]:
-        raise ValueError(f"U {U.shape} and V {V.shape} do not factor R {R.shape}; "
-                         "U needs one row per user, V one per item, both the same width")
+    U, V, R = check_factors(U, V, R)
     S = U @ V.T
     obs = np.asarray(R.toarray(), bool)
     if obs.all() or not obs.any():
