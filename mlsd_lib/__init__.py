@@ -1,15 +1,46 @@
 """mlsd_lib: the library behind *mlsd*, an executable book of ML system design.
 
-Modules are organised by concern; chapters import what they need:
+Modules are organised by concern; a chapter imports what it needs. Data flows one way:
+``data`` → ``features``/models → ``metrics`` → ``serving``/``monitoring``; a lower layer never
+imports a higher one.
 
-- ``mlsd_lib.data`` — loaders of the bundled real data sets, with provenance
-- ``mlsd_lib.features``, ``mlsd_lib.sampling`` — feature engineering and dataset construction
-- ``mlsd_lib.metrics`` — classification, regression and ranking metrics
-- ``mlsd_lib.losses``, ``mlsd_lib.training`` — losses and training loops (torch)
-- ``mlsd_lib.ann`` — one interface over exact and approximate nearest-neighbour indexes
-- ``mlsd_lib.serving``, ``mlsd_lib.monitoring``, ``mlsd_lib.experiments`` — production steps
-- ``mlsd_lib.viz``, ``mlsd_lib.widgets`` — figures and interactive demos
-- ``mlsd_lib.claims`` — the claims ledger
+======================================  ========  ===============================================
+module                                  chapter   concern
+======================================  ========  ===============================================
+``_validation``                         all       input checks that name the argument and the fix
+``runtime``                             all       seeds and thread pinning for every notebook
+``claims``                              all       declared rules, effects with intervals, the ledger
+``prose``                               all       measured values quoted in the text (myst-nb glue)
+``vectors``                             2, 6      unit-norm rows for cosine similarity
+``data`` (``fashion_mnist``, ``tabular``,  all    offline loaders with provenance; the sentence
+``text_encoder``, ``shipped``,                    encoder; how much each source ships
+``provenance``)
+``features``                            1         scaling, encoding, missing values
+``sampling``                            1, 6      sampling, splits (temporal too), resampling
+``metrics`` (``classification``,        all       offline metrics, cross-checked against
+``regression``, ``ranking``,                      scikit-learn
+``diversity``)
+``losses``                              1         focal and class-balanced losses
+``training``                            1, 2, 6   torch training loops, the DDP demonstration
+``model_selection``                     1         repeated hold-out comparisons
+``serving``                             1, 2, 6   compression, batch vs online, latency timing
+``monitoring``                          1         drift statistics and the drift monitor
+``experiments``                         1         A/B tests, power, rollouts
+``ann``, ``rpforest``                   2, 6      one interface over exact and approximate search
+``search`` (``similarity``,             2         similarity, ANN measurement, retrieval
+``ann_eval``, ``evaluation``,                     evaluation, the served search pipeline
+``services``)
+``vision`` (``augment``,                2         augmentations, contrastive encoders, figures,
+``encoders``, ``viz``, ``widgets``)               widgets
+``recsys`` (``feedback``, ``mf``,       6         feedback matrix, MF (SGD/WALS), baselines,
+``baselines``, ``content``,                       two-tower, candidate generation, re-ranking,
+``two_tower``, ``candidates``,                    the three-stage pipeline, simulated users,
+``rerank``, ``pipeline``,                         widgets, and the bias rating model that
+``rating_baseline``,                              chapter 1 splits by time
+``simulation``, ``evaluate``,
+``widgets``)
+``viz``, ``widgets``                    1         shared figures and the chapter-1 demos
+======================================  ========  ===============================================
 """
 
 from mlsd_lib.runtime import resolve_size, seed_everything, set_threads

@@ -30,6 +30,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from mlsd_lib._validation import as_array, check_choice, check_int
+from mlsd_lib.vectors import normalize_rows
 
 METRICS = ("l2", "ip", "cosine")
 KINDS = ("flat", "ivf", "ivfpq", "pq", "hnsw", "lsh", "rpforest")
@@ -56,13 +57,6 @@ def _as_vectors(x: ArrayLike, name: str, dim: int | None = None) -> np.ndarray:
     if dim is not None and arr.shape[1] != dim:
         raise ValueError(f"{name} must have {dim} columns (the index dimension), got {arr.shape[1]}")
     return np.ascontiguousarray(arr, dtype=np.float32)
-
-
-def _normalise(x: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(x, axis=1, keepdims=True)
-    if (norms == 0).any():
-        raise ValueError("cosine metric needs non-zero vectors; drop all-zero rows")
-    return x / norms
 
 
 @dataclass
@@ -94,7 +88,7 @@ class AnnIndex:
 
     def _prep(self, x: ArrayLike, name: str) -> np.ndarray:
         arr = _as_vectors(x, name, self.dim)
-        return _normalise(arr) if self.metric == "cosine" else arr
+        return normalize_rows(arr, name) if self.metric == "cosine" else arr
 
     def add(self, vectors: ArrayLike) -> np.ndarray:
         """Append vectors; returns their ids (consecutive, continuing from ``ntotal``)."""
@@ -241,7 +235,7 @@ def build(
     check_choice(metric, "metric", METRICS)
     x = _as_vectors(vectors, "vectors")
     if metric == "cosine":
-        x = _normalise(x)
+        x = normalize_rows(x, "vectors")
     n, d = x.shape
     via_l2 = metric == "l2" or (metric == "cosine" and kind in COSINE_VIA_L2)
     faiss_metric = faiss.METRIC_L2 if via_l2 else faiss.METRIC_INNER_PRODUCT
@@ -365,12 +359,12 @@ class _ShardMerge:
         return np.take_along_axis(D, order, 1), np.take_along_axis(Ids, order, 1)
 
 
-def recall_at_k(approx_ids: ArrayLike, exact_ids: ArrayLike, k: int) -> float:
+def neighbour_recall(approx_ids: ArrayLike, exact_ids: ArrayLike, k: int) -> float:
     """Fraction of the exact top-``k`` neighbours that the approximate search also returned.
 
     Examples
     --------
-    >>> recall_at_k([[1, 2, 9]], [[1, 2, 3]], k=3)
+    >>> neighbour_recall([[1, 2, 9]], [[1, 2, 3]], k=3)
     0.6666666666666666
     """
     a = as_array(approx_ids, "approx_ids", ndim=2, dtype="int")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 import io
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -140,18 +140,50 @@ def distill(
     return student
 
 
-def latency_percentiles(samples_ms: ArrayLike, percentiles: tuple[float, ...] = (50, 90, 99)) -> dict[str, float]:
-    """Latency percentiles in milliseconds, e.g. ``{"p50": ..., "p99": ...}``.
+def latency_samples(fn: Callable[[object], object], requests: Sequence, warmup: int = 2) -> np.ndarray:
+    """Run ``fn`` on each request (after ``warmup`` untimed calls) and return each call's
+    latency in milliseconds, in request order: the per-request sample a bootstrap resamples.
+
+    :func:`measure_latency` times one call repeated; this times a stream of requests.
 
     Examples
     --------
-    >>> latency_percentiles(np.arange(1, 101))["p50"]
-    50.5
+    >>> latency_samples(lambda r: r, [1, 2, 3]).shape
+    (3,)
+    """
+    if not callable(fn):
+        raise TypeError("fn must be callable with one request")
+    requests = check_sequence(requests, "requests")
+    if len(requests) == 0:
+        raise ValueError("requests is empty; pass at least one request")
+    warmup = check_int(warmup, "warmup", low=0)
+    for r in list(requests)[:warmup]:
+        fn(r)
+    times = np.empty(len(requests))
+    for i, r in enumerate(requests):
+        t0 = time.perf_counter()
+        fn(r)
+        times[i] = 1e3 * (time.perf_counter() - t0)
+    return times
+
+
+def latency_percentiles(samples_ms: ArrayLike, percentiles: tuple[float, ...] = (50, 90, 99)) -> dict[str, float]:
+    """The one latency summary of the book: percentiles and mean, in milliseconds.
+
+    Keys are ``"p50_ms"``, ``"p90_ms"``, ``"p99_ms"`` (one per entry of ``percentiles``) and
+    ``"mean_ms"``. Every chapter summarises its timings with this function.
+
+    Examples
+    --------
+    >>> {k: round(v, 2) for k, v in latency_percentiles(np.arange(1, 101)).items()}
+    {'p50_ms': 50.5, 'p90_ms': 90.1, 'p99_ms': 99.01, 'mean_ms': 50.5}
     """
     s = as_array(samples_ms, "samples_ms", ndim=1)
     if (s < 0).any():
         raise ValueError("samples_ms must be non-negative latencies")
-    return {f"p{p:g}": float(np.percentile(s, p)) for p in percentiles}
+    out = {f"p{p:g}_ms": float(np.percentile(s, p)) for p in percentiles}
+    out["mean_ms"] = float(s.mean())
+    return out
 
 
 def measure_latency(fn: Callable[[], object], repeats: int = 200, warmup: int = 10) -> np.ndarray:

@@ -45,7 +45,7 @@ def test_sharded_exact_search_equals_unsharded_exact_search():
     exact_ids, exact_scores = ann.build("flat", x, "cosine").search(q, 10)
     sharded_ids, sharded_scores = ann.build_sharded("flat", x, n_shards=4, metric="cosine").search(q, 10)
     np.testing.assert_allclose(sharded_scores, exact_scores, rtol=1e-5, atol=1e-6)
-    assert ann.recall_at_k(sharded_ids, exact_ids, 10) == 1.0
+    assert ann.neighbour_recall(sharded_ids, exact_ids, 10) == 1.0
 
 
 def test_recall_at_k_is_bounded_by_k_over_the_relevant_count():
@@ -85,7 +85,7 @@ def test_recall_per_query_averages_to_recall_at_k():
     exact = np.argsort(rng.random((40, 50)), axis=1)[:, :10]
     approx = np.where(rng.random((40, 10)) < 0.7, exact, 100 + np.arange(10))
     per = recall_per_query(approx, exact, 10)
-    assert per.mean() == pytest.approx(ann.recall_at_k(approx, exact, 10))
+    assert per.mean() == pytest.approx(ann.neighbour_recall(approx, exact, 10))
     assert ((per >= 0) & (per <= 1)).all()
     with pytest.raises(ValueError, match="one row per query"):
         recall_per_query(approx[:3], exact, 10)

@@ -9,7 +9,7 @@ import scipy.stats as st
 import torch
 
 from mlsd_lib import experiments, monitoring, serving, training
-from mlsd_lib.rating_baseline import BiasRatingModel
+from mlsd_lib.recsys.rating_baseline import BiasRatingModel
 
 
 def test_quantisation_shrinks_linear_layers_about_fourfold():
@@ -48,7 +48,7 @@ def test_distilled_student_tracks_the_teacher():
 
 
 def test_latency_helpers():
-    assert serving.latency_percentiles([1, 2, 3, 4])["p50"] == 2.5
+    assert serving.latency_percentiles([1, 2, 3, 4])["p50_ms"] == 2.5
     lat = serving.measure_latency(lambda: sum(range(100)), repeats=20, warmup=2)
     assert lat.shape == (20,) and (lat >= 0).all()
 

@@ -31,16 +31,17 @@ from mlsd_lib import features as F
 from mlsd_lib import losses as L
 from mlsd_lib import model_selection as MS
 from mlsd_lib import monitoring as M
-from mlsd_lib import rating_baseline as RB
 from mlsd_lib import runtime as RT
 from mlsd_lib import sampling as S
 from mlsd_lib import serving as SV
 from mlsd_lib import training as T
+from mlsd_lib import vectors as VEC
 from mlsd_lib.data import fashion_mnist as FM
 from mlsd_lib.data import provenance as PV
 from mlsd_lib.data import shipped as SH
 from mlsd_lib.data import tabular as TB
 from mlsd_lib.data import text_encoder as TE
+from mlsd_lib.recsys import rating_baseline as RB
 
 # ------------------------------------------------------------------------------ strategies
 
@@ -162,8 +163,6 @@ def test_check_ids_refuses_negative_and_out_of_range_ids():
 FEATURES = [
     Case(F.data_type_inventory, frames().map(lambda df: {"df": df, "ordinal": ["c"], "max_discrete": 100}),
          lambda r, kw: is_frame(r) or None, {"df": "frame", "max_discrete": "int"}),
-    Case(F.drop_rows_with_missing, frames().map(lambda df: {"df": df, "columns": ["x"]}),
-         lambda r, kw: is_frame(r) or None, {"df": "frame"}),
     Case(F.drop_columns_with_missing, frames().flatmap(lambda df: UNIT.map(lambda f: {"df": df, "max_fraction": f})),
          lambda r, kw: is_frame(r) or None, {"df": "frame", "max_fraction": "prob"}),
     Case(F.Imputer, frames().flatmap(lambda df: st.sampled_from(["mean", "median", "mode"]).map(
@@ -484,6 +483,10 @@ SERVING = [
          lambda r, kw: isinstance(r, torch.nn.Module) or pytest.fail("wrong type"),
          {"teacher": "callable", "student": "callable", "X": "array", "y": "labels_opt", "temperature": "pos",
           "alpha": "prob", "epochs": "count", "lr": "pos", "batch_size": "count"}, examples=1, bad_examples=1),
+    Case(VEC.normalize_rows, floats_array((3, 4), 0.1, 5).map(lambda x: {"x": x, "zero_rows": "raise"}),
+         lambda r, kw: finite_array(r, -1, 1, shape=kw["x"].shape), {"x": "array", "zero_rows": "choice"}),
+    Case(SV.latency_samples, st.integers(1, 4).map(lambda n: {"fn": lambda r: r, "requests": list(range(n)), "warmup": 1}),
+         lambda r, kw: finite_array(r, 0, shape=(len(kw["requests"]),)), {"fn": "callable", "warmup": "int"}),
     Case(SV.latency_percentiles, vector(0, 1e3).map(lambda s: {"samples_ms": s}),
          lambda r, kw: finite_dict(r, 0), {"samples_ms": "nonneg"}),
     Case(SV.measure_latency, st.integers(1, 5).map(lambda r: {"fn": lambda: None, "repeats": r, "warmup": 1}),

@@ -99,7 +99,7 @@ ANN = [
          lambda r, kw: check_search(r, {**kw, "vectors": np.vstack([kw["vectors"], kw["queries"]])})
          if False else finite_array(r[1], -1),
          {"kind": "choice", "vectors": "array", "n_shards": "count"}, call=_sharded, examples=10),
-    Case(ann.recall_at_k, id_pairs(), lambda r, kw: probability(r),
+    Case(ann.neighbour_recall, id_pairs(), lambda r, kw: probability(r),
          {"approx_ids": "int_values", "exact_ids": "int_values", "k": "count"}),
     Case(ann.default_pq_m, st.integers(1, 512).map(lambda d: {"d": d}),
          lambda r, kw: (kw["d"] % r == 0 and 2 * r >= kw["d"] - (kw["d"] % 2) * kw["d"]) or pytest.fail(str(r)),
@@ -156,8 +156,8 @@ def test_compressed_defaults_follow_the_code_size_rule():
     assert ann.build("lsh", xb, "cosine").index.nbits == 64   # 4 d bits: the same d / 2 bytes
     # The measured recall of the default beats the former default (m=8 would be d/2 here;
     # compare with m=2) and cosine scores stay similarities.
-    r_default = ann.recall_at_k(pq.search(xq, 10)[0], exact, 10)
-    r_small = ann.recall_at_k(ann.build("pq", xb, "cosine", m=2).search(xq, 10)[0], exact, 10)
+    r_default = ann.neighbour_recall(pq.search(xq, 10)[0], exact, 10)
+    r_small = ann.neighbour_recall(ann.build("pq", xb, "cosine", m=2).search(xq, 10)[0], exact, 10)
     assert r_default > r_small + 0.1, (r_default, r_small)
     scores = pq.search(xq, 3)[1]
     assert (scores <= 1.01).all() and (np.diff(scores, axis=1) <= 1e-6).all()

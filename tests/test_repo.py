@@ -160,3 +160,13 @@ def test_reader_text_has_no_workshop_words(nb):
         if c["cell_type"] == "markdown":
             found += [(i, m.group(0)) for m in WORKSHOP_WORDS.finditer("".join(c["source"]))]
     assert not found, f"{nb.name}: workshop words in reader-facing markdown {found}"
+
+
+def test_package_docstring_maps_every_module():
+    import pkgutil
+
+    import mlsd_lib
+
+    missing = [m.name for m in pkgutil.walk_packages(mlsd_lib.__path__, "mlsd_lib.")
+               if f"``{m.name.rsplit('.', 1)[-1]}``" not in mlsd_lib.__doc__]
+    assert not missing, f"add {missing} to the module table in mlsd_lib/__init__.py"

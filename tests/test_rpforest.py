@@ -35,7 +35,7 @@ def test_recall_grows_with_search_k_and_cosine_works():
     q = _data(200, seed=2)
     exact = ann.build("flat", x, "cosine").search(q, 10)[0]
     f = ann.build("rpforest", x, "cosine", n_trees=8, leaf_size=16)
-    recalls = [ann.recall_at_k(f.set_params(search_k=s).search(q, 10)[0], exact, 10) for s in (16, 64, 512)]
+    recalls = [ann.neighbour_recall(f.set_params(search_k=s).search(q, 10)[0], exact, 10) for s in (16, 64, 512)]
     assert recalls == sorted(recalls) and recalls[-1] > 0.9
 
 
@@ -82,7 +82,7 @@ def test_sharded_index_matches_unsharded(kind):
     sharded = ann.build_sharded(kind, x, n_shards=3, **params)
     assert sharded.ntotal == 3000 and len(sharded.shards) == 3
     ids, _ = sharded.search(q, 5)
-    assert ann.recall_at_k(ids, _exact(x, q, 5), 5) > 0.95
+    assert ann.neighbour_recall(ids, _exact(x, q, 5), 5) > 0.95
     new = sharded.add(np.full((1, 16), 9.0))
     assert new.tolist() == [3000] and sharded.search(np.full((1, 16), 9.0), 1)[0][0, 0] == 3000
     if kind == "ivf":

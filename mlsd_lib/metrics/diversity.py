@@ -9,6 +9,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from mlsd_lib._validation import as_array, check_ids, check_int
+from mlsd_lib.vectors import normalize_rows
 
 
 def intra_list_similarity(recommended: ArrayLike, item_vectors: ArrayLike) -> float | np.ndarray:
@@ -31,8 +32,7 @@ def intra_list_similarity(recommended: ArrayLike, item_vectors: ArrayLike) -> fl
                     of=f"item_vectors has {len(vec)} rows")
     one = ids.ndim == 1
     ids = ids[None, :] if one else ids
-    norms = np.linalg.norm(vec, axis=1, keepdims=True)
-    unit = np.divide(vec, norms, out=np.zeros_like(vec), where=norms > 0)
+    unit = normalize_rows(vec, "item_vectors", zero_rows="keep")
     out = np.zeros(len(ids))
     for i, row in enumerate(ids):
         row = row[row >= 0]

@@ -7,6 +7,7 @@ One concern per module, in the order data flows:
 - ``two_tower`` — the two-tower network (torch)
 - ``content`` — item content features and the content-based recommender
 - ``baselines`` — most-popular and the ``implicit`` library's ALS
+- ``rating_baseline`` — the global + user + item bias rating model (chapter 1's time split)
 - ``evaluate`` — offline ranking evaluation of recommendation lists
 - ``candidates`` — candidate generators (ANN via :mod:`mlsd_lib.ann`, popular, trending, genre)
 - ``rerank`` — filters, de-duplication and the MMR diversity re-ranker

@@ -17,6 +17,7 @@ from numpy.typing import ArrayLike
 
 from mlsd_lib._validation import as_array, check_float, check_ids, check_int, check_sequence
 from mlsd_lib.recsys.mf import TopKRecommender, check_feedback
+from mlsd_lib.vectors import normalize_rows
 
 
 def genre_matrix(genres: pd.Series | list[str], sep: str = "|") -> tuple[np.ndarray, list[str]]:
@@ -98,8 +99,7 @@ def content_vectors(genres: ArrayLike, title_embeddings: ArrayLike, genre_weight
     gw = check_float(genre_weight, "genre_weight", low=0)
 
     def unit(X: np.ndarray) -> np.ndarray:
-        n = np.linalg.norm(X, axis=1, keepdims=True)
-        return np.divide(X, n, out=np.zeros_like(X), where=n > 0)
+        return normalize_rows(X, "item features", zero_rows="keep")
 
     V = np.hstack([gw * unit(G), unit(T)])
     return unit(V)
@@ -121,9 +121,7 @@ class ContentRecommender(TopKRecommender):
     """
 
     def __init__(self, item_vectors: ArrayLike) -> None:
-        V = as_array(item_vectors, "item_vectors", ndim=2)
-        n = np.linalg.norm(V, axis=1, keepdims=True)
-        self.item_vectors = np.divide(V, n, out=np.zeros_like(V), where=n > 0)
+        self.item_vectors = normalize_rows(item_vectors, "item_vectors", zero_rows="keep")
 
     def fit(self, R: sp.spmatrix) -> ContentRecommender:
         R = check_feedback(R)

@@ -19,6 +19,7 @@ from numpy.typing import ArrayLike
 from mlsd_lib._validation import as_array, check_float, check_ids, check_int, check_sequence
 from mlsd_lib.recsys.candidates import Request, merge_candidates
 from mlsd_lib.recsys.rerank import dedupe, filter_blocked, freshness_boost, mmr
+from mlsd_lib.serving import latency_percentiles, latency_samples
 
 
 class TwoTowerScorer:
@@ -201,44 +202,6 @@ class RecommendationPipeline:
         t3 = time.perf_counter()
         stage = {"candidates": 1e3 * (t1 - t0), "scoring": 1e3 * (t2 - t1), "re-ranking": 1e3 * (t3 - t2)}
         return Recommendation(cand[idx], scores[idx], src[idx], len(order), stage, merged)
-
-
-def latency_samples(fn: Callable[[object], object], requests: Sequence, warmup: int = 2) -> np.ndarray:
-    """Run ``fn`` on each request (after ``warmup`` untimed calls) and return each call's
-    latency in milliseconds, in request order: the per-request sample a bootstrap resamples.
-
-    Examples
-    --------
-    >>> latency_samples(lambda r: r, [1, 2, 3]).shape
-    (3,)
-    """
-    if len(requests) == 0:
-        raise ValueError("requests is empty; pass at least one request")
-    warmup = check_int(warmup, "warmup", low=0)
-    for r in list(requests)[:warmup]:
-        fn(r)
-    times = []
-    for r in requests:
-        t0 = time.perf_counter()
-        fn(r)
-        times.append(1e3 * (time.perf_counter() - t0))
-    return np.array(times)
-
-
-def latency_percentiles(fn: Callable[[object], object], requests: Sequence, warmup: int = 2) -> dict[str, float]:
-    """Run ``fn`` on each request and return p50/p99/mean latency in milliseconds.
-
-    Examples
-    --------
-    >>> sorted(latency_percentiles(lambda r: r, [1, 2, 3]))
-    ['mean_ms', 'n', 'p50_ms', 'p99_ms']
-    """
-    return _percentiles(latency_samples(fn, requests, warmup))
-
-
-def _percentiles(t: np.ndarray) -> dict[str, float]:
-    return {"p50_ms": float(np.percentile(t, 50)), "p99_ms": float(np.percentile(t, 99)),
-            "mean_ms": float(t.mean()), "n": len(t)}
 
 
 class ExactScan:
@@ -433,5 +396,5 @@ def latency_table(tt_model, requests: Sequence[Request], item_vecs: ArrayLike, s
         every = np.arange(len(src))
         samples["score every video"] = latency_samples(lambda r: np.argpartition(-sc(r, every), 10)[:10],
                                                        requests[:rerun_requests], warmup=1)
-    table = pd.DataFrame({k: _percentiles(t) for k, t in samples.items()}).T.assign(items=len(src))
+    table = pd.DataFrame({k: {**latency_percentiles(t), "n": len(t)} for k, t in samples.items()}).T.assign(items=len(src))
     return (table, samples) if return_samples else table

@@ -9,11 +9,11 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from mlsd_lib._validation import as_array, check_float, check_ids, check_int
+from mlsd_lib.vectors import normalize_rows
 
 
 def _unit(X: np.ndarray) -> np.ndarray:
-    n = np.linalg.norm(X, axis=1, keepdims=True)
-    return np.divide(X, n, out=np.zeros_like(X), where=n > 0)
+    return normalize_rows(X, "item_vectors", zero_rows="keep")
 
 
 def filter_blocked(candidates: ArrayLike, blocked: ArrayLike) -> np.ndarray:

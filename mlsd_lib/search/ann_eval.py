@@ -11,7 +11,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from mlsd_lib._validation import as_array, check_float, check_int, check_random_state
-from mlsd_lib.ann import AnnIndex, recall_at_k
+from mlsd_lib.ann import AnnIndex, neighbour_recall
+from mlsd_lib.vectors import normalize_rows
 
 
 def nn_distance_ratio(vectors: ArrayLike, n_queries: int = 300, seed: int = 0) -> float:
@@ -92,8 +93,7 @@ def clustered_vectors(
         for c in range(n_clusters):
             members = np.flatnonzero(assign == c)
             out[members] = centres[c] + spread * (z[members] @ bases[c].T)
-    out /= np.linalg.norm(out, axis=1, keepdims=True)
-    return out
+    return normalize_rows(out, "vectors")
 
 
 def intrinsic_dimension(
@@ -182,7 +182,7 @@ def measure_index(
         "build_s": index.stats.train_seconds + index.stats.add_seconds,
         "memory_mb": index.memory_bytes() / 1e6,
         "qps": len(q) / max(elapsed, 1e-9),
-        f"recall@{k}": recall_at_k(ids, exact_ids, k),
+        f"recall@{k}": neighbour_recall(ids, exact_ids, k),
     }
 
 
@@ -289,14 +289,14 @@ def recall_profile(
     if not isinstance(configs, dict) or not configs:
         raise ValueError("configs must be a non-empty dict of label -> build() keyword arguments")
     exact = build("flat", vectors, metric).search(queries, k)[0]
-    return {label: recall_at_k(build(vectors=vectors, metric=metric, **cfg).search(queries, k)[0], exact, k)
+    return {label: neighbour_recall(build(vectors=vectors, metric=metric, **cfg).search(queries, k)[0], exact, k)
             for label, cfg in configs.items()}
 
 
 def recall_per_query(approx_ids: ArrayLike, exact_ids: ArrayLike, k: int = 10) -> np.ndarray:
     """recall@k of each query: the share of its exact top-``k`` that the index returned.
 
-    The mean over queries is :func:`mlsd_lib.ann.recall_at_k`; one value per query lets a
+    The mean over queries is :func:`mlsd_lib.ann.neighbour_recall`; one value per query lets a
     comparison of two indexes be bootstrapped over queries.
 
     Examples

@@ -31,6 +31,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from mlsd_lib._validation import as_array, check_finite, check_float, check_ids, check_int
+from mlsd_lib.serving import latency_percentiles
+from mlsd_lib.vectors import normalize_rows
 
 
 class EmbeddingService:
@@ -59,8 +61,7 @@ class EmbeddingService:
         if out.ndim != 2 or out.shape[0] != len(x) or out.shape[1] == 0:
             raise ValueError(f"embed_fn must return one row per image ({len(x)}, d), got shape {out.shape}")
         check_finite(out, "embed_fn's output")
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
-        return out / np.maximum(norms, 1e-12)  # cosine: the index holds unit vectors too
+        return normalize_rows(out, "embed_fn's output", zero_rows="keep")  # cosine: the index holds unit vectors
 
 
 class IndexingService:
@@ -191,8 +192,7 @@ class VisualSearchPipeline:
         return out
 
     def latency_percentiles(self) -> dict[str, float]:
-        """p50 and p99 of the recorded latencies, in milliseconds."""
+        """The recorded latencies summarised by :func:`mlsd_lib.serving.latency_percentiles`."""
         if not self.latencies_ms:
             raise ValueError("no searches recorded yet; call search() first")
-        lat = np.asarray(self.latencies_ms)
-        return {"p50_ms": float(np.percentile(lat, 50)), "p99_ms": float(np.percentile(lat, 99))}
+        return latency_percentiles(self.latencies_ms)

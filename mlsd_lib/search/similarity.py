@@ -9,6 +9,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from mlsd_lib._validation import as_array, check_choice, check_int, check_random_state
+from mlsd_lib.vectors import normalize_rows
 
 
 def similarity(queries: ArrayLike, items: ArrayLike, metric: str = "cosine") -> np.ndarray:
@@ -32,10 +33,7 @@ def similarity(queries: ArrayLike, items: ArrayLike, metric: str = "cosine") -> 
     if metric == "dot":
         return q @ x.T
     if metric == "cosine":
-        qn, xn = np.linalg.norm(q, axis=1, keepdims=True), np.linalg.norm(x, axis=1, keepdims=True)
-        if (qn == 0).any() or (xn == 0).any():
-            raise ValueError("cosine similarity is undefined for all-zero vectors; drop them")
-        return (q / qn) @ (x / xn).T
+        return normalize_rows(q, "queries") @ normalize_rows(x, "items").T
     sq = (q**2).sum(1)[:, None] + (x**2).sum(1)[None, :] - 2 * q @ x.T
     return -np.sqrt(np.maximum(sq, 0.0))
 

@@ -17,6 +17,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from mlsd_lib._validation import as_array, check_finite, check_float, check_int
+from mlsd_lib.vectors import normalize_rows
 from mlsd_lib.vision.augment import TRAIN_AUGMENT, AugmentConfig, random_augment, to_tensor
 
 
@@ -265,5 +266,4 @@ def embed_pixels(images: ArrayLike) -> np.ndarray:
     (2, 784)
     """
     x = to_tensor(images).reshape(len(to_tensor(images)), -1).numpy()
-    norms = np.linalg.norm(x, axis=1, keepdims=True)
-    return (x / np.maximum(norms, 1e-12)).astype(np.float32)
+    return normalize_rows(x.astype(np.float32), "images", zero_rows="keep")

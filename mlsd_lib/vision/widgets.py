@@ -67,7 +67,7 @@ def index_explorer(indexes: dict, queries: np.ndarray, exact_ids: np.ndarray, k:
     import ipywidgets as w
     import pandas as pd
 
-    from mlsd_lib.ann import recall_at_k
+    from mlsd_lib.ann import neighbour_recall
 
     k = check_int(k, "k", low=1)
 
@@ -77,7 +77,7 @@ def index_explorer(indexes: dict, queries: np.ndarray, exact_ids: np.ndarray, k:
         t0 = time.perf_counter()
         ids, _ = index.search(queries, k)
         ms = 1e3 * (time.perf_counter() - t0) / len(queries)
-        return {"index": name, "knob": f"{knob}={value}", f"recall@{k}": recall_at_k(ids, exact_ids, k),
+        return {"index": name, "knob": f"{knob}={value}", f"recall@{k}": neighbour_recall(ids, exact_ids, k),
                 "ms_per_query": ms}
 
     names = list(indexes)
