@@ -170,3 +170,23 @@ def test_package_docstring_maps_every_module():
     missing = [m.name for m in pkgutil.walk_packages(mlsd_lib.__path__, "mlsd_lib.")
                if f"``{m.name.rsplit('.', 1)[-1]}``" not in mlsd_lib.__doc__]
     assert not missing, f"add {missing} to the module table in mlsd_lib/__init__.py"
+
+
+@pytest.mark.parametrize("nb", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_headings_never_skip_a_level(nb):
+    """Sphinx (-W) fails the book on an H1 -> H3 jump; catch it here in a second."""
+    level, jumps = 0, []
+    for c in json.loads(nb.read_text())["cells"]:
+        if c["cell_type"] != "markdown":
+            continue
+        in_fence = False
+        for line in "".join(c["source"]).splitlines():
+            if line.lstrip().startswith(("```", ":::")):
+                in_fence = not in_fence
+            m = re.match(r"^(#{1,6}) ", line)
+            if m and not in_fence:
+                new = len(m.group(1))
+                if new > level + 1:
+                    jumps.append(line)
+                level = new
+    assert not jumps, f"{nb.name}: headings that skip a level: {jumps}"
