@@ -784,14 +784,14 @@ def render_ledger(directory: str | os.PathLike | None = None) -> str:
     )
     for ch in sorted(counts):
         lines += ["", f"### Chapter {ch}: {_CHAPTER_TITLES.get(ch, '')}", ""]
-        lines.append("| Claim | Statement | Verdict | Effect, 95% interval and evidence | Rule | What the experiment found |")
-        lines.append("|---|---|---|---|---|---|")
+        lines.append("| Claim | Statement | Verdict | Effect, 95% interval, evidence and rule | What the experiment found |")
+        lines.append("|---|---|---|---|---|")
         for cid, statement in catalog.items():
             if chapter_of(cid) != ch:
                 continue
             rec = decided.get(cid)
             if rec is None:
-                lines.append(f"| {cid} | {_cell(statement)} | *not yet tested* | — | — | — |")
+                lines.append(f"| {cid} | {_cell(statement)} | *not yet tested* | — | — |")
                 continue
             d = rec.decision()
             effects = (d.effect.describe() if len(d.effects) == 1 else
@@ -803,8 +803,8 @@ def render_ledger(directory: str | os.PathLike | None = None) -> str:
             figs = " · ".join(f"{k.replace('_', ' ')} = {_fmt(v)}" for k, v in rec.figures.items())
             link = f"{{ref}}`decided in {rec.chapter} <{rec.anchor}>`"
             lines.append(
-                f"| {cid} | {_cell(statement)} | **{rec.verdict}** | {_cell(d.measure)}: {_cell(effects)} "
-                f"| {_cell(d.describe_rule())} | {_cell(finding)}"
+                f"| {cid} | {_cell(statement)} | **{rec.verdict}** | {_cell(d.measure)}: {_cell(effects)}"
+                f"<br>*rule:* {_cell(d.describe_rule())} | {_cell(finding)}"
                 + (f"<br><small>{_cell(figs)}</small>" if figs else "") + f"<br>{link} |"
             )
     return "\n".join(lines) + "\n"
