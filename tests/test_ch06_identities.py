@@ -106,25 +106,3 @@ def test_exact_scan_equals_brute_force_top_k():
     s = E @ u
     s[hist] = -np.inf
     assert got.tolist() == np.argsort(-s)[:10].tolist()
-
-
-def test_latency_table_exact_scan_and_samples():
-    from mlsd_lib.recsys import candidates as cg
-    from mlsd_lib.recsys.pipeline import latency_table
-
-    class _TT:
-        def item_embeddings(self, items=None):
-            return np.eye(300, 8)[items] if items is not None else np.eye(300, 8)
-
-        def user_embeddings(self, histories, times):
-            return np.ones((len(histories), 8))
-
-    rng = np.random.default_rng(0)
-    vecs = rng.normal(size=(600, 8)).astype(np.float32)
-    src = np.arange(600) % 300
-    reqs = [cg.Request(vecs[i], np.array([i]), 0.0) for i in range(4)]
-    tab, samples = latency_table(_TT(), reqs, vecs, src, np.arange(300.0), rng.normal(size=(300, 4)),
-                                 exact_scan=True, rerun_requests=0, return_samples=True)
-    assert list(tab.index) == ["flat candidates + scoring", "ivf candidates + scoring",
-                               "exact scan, precomputed embeddings"]
-    assert all(len(t) == 4 for t in samples.values()) and (tab["items"] == 600).all()

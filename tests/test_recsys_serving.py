@@ -254,23 +254,40 @@ def test_cold_start_lists_by_hand():
         cold_start_lists(_FakeMF(), _FakeTT(), liked, 1, [0.0, 0.0], None, pop[:1])
 
 
+class _TwoTowerStub:
+    """Just the two methods ``latency_table`` calls on a trained two-tower model."""
+
+    def item_embeddings(self, items=None):
+        return np.eye(300, 8)[items] if items is not None else np.eye(300, 8)
+
+    def user_embeddings(self, histories, times):
+        return np.ones((len(histories), 8))
+
+
 def test_latency_table_rows_and_errors():
     from mlsd_lib.recsys.pipeline import latency_table
-
-    class _TT:
-        def item_embeddings(self, items=None):
-            return np.eye(300, 8)[items] if items is not None else np.eye(300, 8)
-
-        def user_embeddings(self, histories, times):
-            return np.ones((len(histories), 8))
 
     rng = np.random.default_rng(0)
     vecs = rng.normal(size=(300, 8)).astype(np.float32)
     reqs = [cg.Request(vecs[i], np.array([i]), 0.0) for i in range(4)]
-    tab = latency_table(_TT(), reqs, vecs, np.arange(300), np.arange(300.0), rng.normal(size=(300, 4)))
+    tab = latency_table(_TwoTowerStub(), reqs, vecs, np.arange(300), np.arange(300.0), rng.normal(size=(300, 4)))
     assert list(tab.index) == ["flat candidates + scoring", "ivf candidates + scoring", "score every video"]
     assert (tab["items"] == 300).all() and tab.loc["score every video", "n"] == 3
     with pytest.raises(ValueError, match="requests is empty"):
-        latency_table(_TT(), [], vecs, np.arange(300), np.arange(300.0), vecs)
+        latency_table(_TwoTowerStub(), [], vecs, np.arange(300), np.arange(300.0), vecs)
     with pytest.raises(ValueError, match="one per item"):
-        latency_table(_TT(), reqs, vecs, np.arange(10), np.arange(300.0), vecs)
+        latency_table(_TwoTowerStub(), reqs, vecs, np.arange(10), np.arange(300.0), vecs)
+
+
+def test_latency_table_exact_scan_and_samples():
+    from mlsd_lib.recsys.pipeline import latency_table
+
+    rng = np.random.default_rng(0)
+    vecs = rng.normal(size=(600, 8)).astype(np.float32)
+    src = np.arange(600) % 300
+    reqs = [cg.Request(vecs[i], np.array([i]), 0.0) for i in range(4)]
+    tab, samples = latency_table(_TwoTowerStub(), reqs, vecs, src, np.arange(300.0), rng.normal(size=(300, 4)),
+                                 exact_scan=True, rerun_requests=0, return_samples=True)
+    assert list(tab.index) == ["flat candidates + scoring", "ivf candidates + scoring",
+                               "exact scan, precomputed embeddings"]
+    assert all(len(t) == 4 for t in samples.values()) and (tab["items"] == 600).all()
