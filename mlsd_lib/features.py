@@ -192,6 +192,10 @@ def _missing_as_nan(df: pd.DataFrame) -> pd.DataFrame:
     return df.astype(object).where(df.notna(), np.nan)
 
 
+def _as_float32(x) -> np.ndarray:
+    return np.asarray(x, dtype=np.float32)
+
+
 def _as_str(x) -> np.ndarray:
     return np.asarray(x).astype(str)
 
@@ -250,24 +254,26 @@ def tabular_encoder(numeric: Sequence[str], categorical: Sequence[str] = (), *, 
     if not numeric and not categorical:
         raise ValueError("give at least one numeric or categorical column")
     parts = []
+    # float32, as torch models and faiss take it; the statistics are still computed in float64
+    to32 = FunctionTransformer(_as_float32, feature_names_out="one-to-one")
     if numeric:
         logged = tuple(j for j, c in enumerate(numeric) if c in log_columns)
         parts.append(("num", make_pipeline(
             SimpleImputer(strategy="most_frequent" if impute == "mode" else impute),
             FunctionTransformer(_log_positions, kw_args={"positions": logged}, feature_names_out="one-to-one"),
-            StandardScaler()), numeric))
+            StandardScaler(), to32), numeric))
     if categorical:
         fill = [FunctionTransformer(_missing_as_nan, feature_names_out="one-to-one"),
                 SimpleImputer(strategy="most_frequent"),
                 FunctionTransformer(_as_str, feature_names_out="one-to-one")]
         if encoding == "onehot":
-            steps = [*fill, OneHotEncoder(handle_unknown="ignore", sparse_output=False)]
+            steps = [*fill, OneHotEncoder(handle_unknown="ignore", sparse_output=False, dtype=np.float32)]
         elif encoding == "integer":
             steps = [*fill, OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=np.nan),
-                     SimpleImputer(strategy="most_frequent"), StandardScaler()]
+                     SimpleImputer(strategy="most_frequent"), StandardScaler(), to32]
         else:
             steps = [*fill, OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=np.nan),
-                     SimpleImputer(strategy="most_frequent")]
+                     SimpleImputer(strategy="most_frequent"), to32]
         parts.append(("cat", make_pipeline(*steps), categorical))
     return ColumnTransformer(parts, verbose_feature_names_out=False, sparse_threshold=0.0)
 

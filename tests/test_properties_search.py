@@ -163,7 +163,7 @@ def test_compressed_defaults_follow_the_code_size_rule():
     assert (scores <= 1.01).all() and (np.diff(scores, axis=1) <= 1e-6).all()
 
 
-# ----------------------------------------------------------------------------- ann_eval
+# ----------------------------------------------------------------------------- ann.measure
 
 
 @st.composite
