@@ -23,7 +23,8 @@ module                                  chapter   concern
 ``losses``                              1         focal and class-balanced losses
 ``training``                            all       the one ``fit`` loop, small models, DDP demo
 ``model_selection``                     1         repeated hold-out comparisons
-``serving``                             1, 2, 6   compression, batch vs online, latency timing
+``serving``                             1, 2, 6   compression, batch vs online, latency timing,
+                                                  capacity at the source's scale
 ``monitoring``                          1         drift statistics and the drift monitor
 ``experiments``                         1         A/B tests, power, rollouts
 ``viz``, ``widgets``                    1         shared figures (architecture diagrams too) and

@@ -1,5 +1,5 @@
 """Deployment and serving (source ch. 1, "Deployment and serving"): model compression,
-latency measurement, and batch versus online prediction.
+latency measurement, batch versus online prediction, and back-of-envelope capacity at scale.
 
 Introduced in chapter 1, "Serving".
 """
