@@ -66,6 +66,8 @@ class Backbone(nn.Module):
 
 def _images(images) -> torch.Tensor:
     if isinstance(images, np.ndarray):
+        if not np.issubdtype(images.dtype, np.floating):
+            raise TypeError(f"images must be float scenes in [0, 1], got dtype {images.dtype}")
         images = torch.from_numpy(np.ascontiguousarray(images, dtype=np.float32))
     if not isinstance(images, torch.Tensor) or not images.is_floating_point():
         raise TypeError("images must be a float array or tensor of shape (n, s, s) or (n, 1, s, s)")
