@@ -151,7 +151,8 @@ class SceneSet:
     ``images``: (n, size, size) float32 in [0, 1]. ``boxes[i]``: (m, 4) xyxy of image i's
     objects; ``labels[i]``: their classes (1 face, 2 plate). ``negatives[i]``: (k, 4) xyxy of
     the hard negatives pasted in image i (not objects), ``negative_kinds[i]`` their kinds
-    (``"texture"`` or ``"sign"``).
+    (``"texture"`` or ``"sign"``). ``sources[i]``: per object, the index of the real face in
+    ``lfw_subset`` it shows (-1 for a plate), for the identity check after blurring.
     """
 
     images: np.ndarray
@@ -159,6 +160,7 @@ class SceneSet:
     labels: list
     negatives: list = field(default_factory=list)
     negative_kinds: list = field(default_factory=list)
+    sources: list = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.images)
@@ -175,7 +177,8 @@ class SceneSet:
         pick = [int(i) for i in idx]
         return SceneSet(self.images[idx], [self.boxes[i] for i in pick], [self.labels[i] for i in pick],
                         [self.negatives[i] for i in pick] if self.negatives else [],
-                        [self.negative_kinds[i] for i in pick] if self.negative_kinds else [])
+                        [self.negative_kinds[i] for i in pick] if self.negative_kinds else [],
+                        [self.sources[i] for i in pick] if self.sources else [])
 
     def concat(self, other: SceneSet) -> SceneSet:
         """These scenes followed by ``other``'s."""
@@ -183,9 +186,14 @@ class SceneSet:
             raise TypeError(f"other must be a SceneSet, got {type(other).__name__}")
         if other.images.shape[1:] != self.images.shape[1:]:
             raise ValueError("other must hold scenes of the same size")
+        def both(a, b, n_a, n_b):
+            return (a or [[] for _ in range(n_a)]) + (b or [[] for _ in range(n_b)])
+
+        n_a, n_b = len(self), len(other)
         return SceneSet(np.concatenate([self.images, other.images]), self.boxes + other.boxes,
-                        self.labels + other.labels, self.negatives + other.negatives,
-                        self.negative_kinds + other.negative_kinds)
+                        self.labels + other.labels, both(self.negatives, other.negatives, n_a, n_b),
+                        both(self.negative_kinds, other.negative_kinds, n_a, n_b),
+                        both(self.sources, other.sources, n_a, n_b))
 
     def annotations(self):
         """The annotations as a table in the source's Table 3.1 form: image, object, [x, y, w, h]."""
@@ -250,7 +258,7 @@ def make_scenes(n: int, size: int = 64, seed=0, split: str = "train", max_faces:
     src = load_sources()
     face_ids = np.flatnonzero(src.face_split == (split == "test"))
     images = np.empty((n, size, size), np.float32)
-    boxes, labels, negatives, kinds = [], [], [], []
+    boxes, labels, negatives, kinds, sources = [], [], [], [], []
     for i in range(n):
         bg = src.backgrounds[rng.integers(len(src.backgrounds))]
         h, w = bg.shape
@@ -260,7 +268,7 @@ def make_scenes(n: int, size: int = 64, seed=0, split: str = "train", max_faces:
         x0 = int(rng.integers(half[0], half[1] - side + 1))
         canvas = cv2.resize(bg[y0:y0 + side, x0:x0 + side], (size, size), interpolation=cv2.INTER_AREA)
         canvas = np.clip(canvas * rng.uniform(0.7, 1.2), 0, 1).astype(np.float32)
-        taken, b_i, l_i, n_i, k_i = [], [], [], [], []
+        taken, b_i, l_i, n_i, k_i, s_i = [], [], [], [], [], []
         plan = ([1] * int(rng.integers(0, max_faces + 1)) + [2] * int(rng.integers(0, max_plates + 1))
                 + ["texture"] * int(rng.poisson(textures)) + ["sign"] * int(rng.poisson(signs)))
         for kind in rng.permutation(np.array(plan, dtype=object)) if plan else []:
@@ -277,9 +285,11 @@ def make_scenes(n: int, size: int = 64, seed=0, split: str = "train", max_faces:
             else:
                 continue
             taken.append(box)
+            who = -1
             if kind == 1 or kind == "texture":
                 pool = face_ids if kind == 1 else np.arange(100)
-                crop = (src.faces if kind == 1 else src.textures)[rng.choice(pool)]
+                who = int(rng.choice(pool))
+                crop = (src.faces if kind == 1 else src.textures)[who]
                 patch = cv2.resize(crop, (pw, ph), interpolation=cv2.INTER_AREA) * rng.uniform(0.7, 1.2)
                 mask = np.ones_like(patch)
             elif kind == 2:
@@ -290,6 +300,7 @@ def make_scenes(n: int, size: int = 64, seed=0, split: str = "train", max_faces:
             if kind in (1, 2):
                 b_i.append(box)
                 l_i.append(int(kind))
+                s_i.append(who if kind == 1 else -1)
                 if rng.random() < occlusion:             # a bit of background covers one corner
                     ow, oh = max(2, int(pw * rng.uniform(0.2, 0.45))), max(2, int(ph * rng.uniform(0.2, 0.45)))
                     ox = x if rng.random() < 0.5 else x + pw - ow
@@ -304,4 +315,5 @@ def make_scenes(n: int, size: int = 64, seed=0, split: str = "train", max_faces:
         labels.append(np.asarray(l_i, np.int64))
         negatives.append(np.asarray(n_i, np.float64).reshape(-1, 4))
         kinds.append(list(k_i))
-    return SceneSet(images, boxes, labels, negatives, kinds)
+        sources.append(np.asarray(s_i, np.int64))
+    return SceneSet(images, boxes, labels, negatives, kinds, sources)
