@@ -12,7 +12,7 @@ Introduced in chapter 3, "Model development".
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 
@@ -23,7 +23,7 @@ __all__ = ["haar_detect"]
 CASCADES = {1: "haarcascade_frontalface_default.xml", 2: "haarcascade_russian_plate_number.xml"}
 
 
-@lru_cache(maxsize=None)
+@cache
 def _cascade(name: str):
     import cv2
 

@@ -57,7 +57,6 @@ def roi_pool(features, rois, output_size: int = 2, spatial_scale: float = 1.0):
     >>> roi_pool(f, [[0, 0, 0, 3, 3]], output_size=2)[0, 0].tolist()
     [[5.0, 7.0], [13.0, 15.0]]
     """
-    import torch
 
     rois, p, scale = _check(features, rois, output_size, spatial_scale)
     n, c, h, w = len(rois), features.shape[1], features.shape[2], features.shape[3]
