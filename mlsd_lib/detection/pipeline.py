@@ -121,7 +121,7 @@ def run_batch(items: dict, detector, out_dir, batch_size: int = 16, method: str 
     >>> items = {"a": encode_image(np.zeros((64, 64), np.float32)), "bad": b""}
     >>> rep = run_batch(items, OneStageDetector(), tempfile.mkdtemp())
     >>> [Path(p).name for p in rep.written], list(rep.failed)
-    (['a.png'], ['bad'])
+    (['a.jpg'], ['bad'])
     """
     import cv2
 
@@ -170,8 +170,8 @@ def run_batch(items: dict, detector, out_dir, batch_size: int = 16, method: str 
         rep.stage_seconds["blur"].append(time.perf_counter() - t)
         t = time.perf_counter()
         for name, img, d in zip(ok, blurred, kept, strict=True):
-            path = out / f"{name}.png"
-            cv2.imwrite(str(path), img)
+            path = out / f"{name}.jpg"
+            cv2.imwrite(str(path), img, [cv2.IMWRITE_JPEG_QUALITY, 90])
             rep.written.append(str(path))
             rep.detections[name] = d
         rep.stage_seconds["write"].append(time.perf_counter() - t)

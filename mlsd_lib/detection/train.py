@@ -43,9 +43,9 @@ def _check_scenes(scenes) -> SceneSet:
     return scenes
 
 
-def train_detector(model, scenes: SceneSet, *, epochs: int, batch_size: int = 32, lr: float = 3e-3,
+def train_detector(model, scenes: SceneSet, *, epochs: int, batch_size: int = 32, lr: float = 5e-3,
                    lam: float = 1.0, augment=None, move_boxes: bool = True, seed: int = 0,
-                   progress: bool = False) -> DetectorRun:
+                   warm_start: bool = False, progress: bool | str = False) -> DetectorRun:
     """Train ``model`` (one of the two detectors) on ``scenes`` with Adam and a cosine schedule.
 
     Parameters
@@ -57,6 +57,8 @@ def train_detector(model, scenes: SceneSet, *, epochs: int, batch_size: int = 32
     move_boxes : with ``augment``, move the boxes with the image (``False`` keeps them where
         they were: the mistake the source warns against).
     seed : seeds the weights, the batch order and the augmentation.
+    warm_start : keep the model's current weights (fine-tuning) instead of fresh ones.
+    progress : show a progress bar (a string labels it).
 
     Examples
     --------
@@ -83,10 +85,11 @@ def train_detector(model, scenes: SceneSet, *, epochs: int, batch_size: int = 32
         raise TypeError(f"augment must be an AugmentConfig or None, got {type(augment).__name__}")
     if scenes.images.shape[1] != model.image_size:
         raise ValueError(f"scenes are {scenes.images.shape[1]} px but the model reads {model.image_size} px")
-    torch.manual_seed(seed)       # the weights: the same start for every run with this seed
-    for mod in model.modules():
-        if hasattr(mod, "reset_parameters"):
-            mod.reset_parameters()
+    if not warm_start:
+        torch.manual_seed(seed)       # the weights: the same start for every run with this seed
+        for mod in model.modules():
+            if hasattr(mod, "reset_parameters"):
+                mod.reset_parameters()
     n = len(scenes)
     seconds: list[float] = []
 

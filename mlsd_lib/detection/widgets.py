@@ -65,14 +65,14 @@ def threshold_explorer(images, raw_detections, ground_truth, iou: float = 0.5, n
     return w.VBox([w.HBox([iou_s, nms_s]), label, out]), fig
 
 
-def blur_viewer(images: dict, boxes: dict, method: str = "gaussian", strength: float = 0.25):
+def blur_viewer(images: dict, boxes: dict, method: str = "gaussian", strength: float = 0.5):
     """Pick an image, a method and a strength; see it before and after blurring. Returns ``(widget, figure)``."""
     import ipywidgets as w
     import matplotlib.pyplot as plt
 
     pick = w.Dropdown(options=list(images), description="image")
     how = w.ToggleButtons(options=["gaussian", "pixelate"], value=method, description="method")
-    amount = w.FloatSlider(value=strength, min=0.05, max=0.5, step=0.05, description="strength")
+    amount = w.FloatSlider(value=strength, min=0.05, max=1.0, step=0.05, description="strength")
     out = w.Output()
 
     def render():
