@@ -30,8 +30,14 @@ module                                  chapter   concern
 ``search`` (``similarity``,             2         similarity, ANN measurement, retrieval
 ``ann_eval``, ``evaluation``,                     evaluation, the served search pipeline
 ``services``)
-``vision`` (``augment``,                2         augmentations, contrastive encoders, figures,
-``encoders``, ``viz``, ``widgets``)               widgets
+``vision`` (``augment``,                2, 3      augmentations (chapter 3: boxes move with the
+``encoders``, ``viz``, ``widgets``)               image), contrastive encoders, figures, widgets
+``detection`` (``boxes``, ``anchors``,  3         boxes and IoU, anchors and matching, NMS,
+``nms``, ``roi``, ``models``,                     RoI pool/align, two-stage and one-stage
+``train``, ``evaluate``, ``blur``,                detectors and their training, AP/mAP and
+``scenes``, ``baselines``, ``mining``,            errors by kind, blurring, composite scenes
+``pipeline``, ``viz``, ``widgets``)               with planted boxes, Haar cascades, hard-negative
+                                                  mining, the batch blurring pipeline, widgets
 ``recsys`` (``feedback``, ``mf``,       6         feedback matrix, MF (SGD/WALS), baselines,
 ``baselines``, ``content``,                       two-tower, candidate generation, re-ranking,
 ``two_tower``, ``candidates``,                    the three-stage pipeline, simulated users,

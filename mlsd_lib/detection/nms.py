@@ -1,9 +1,9 @@
 """Non-maximum suppression (source ch. 3, "Overlapping bounding boxes", Fig. 3.11).
 
 Greedy NMS: take the highest-scoring box, drop every remaining box that overlaps it by more
-than ``iou_threshold``, repeat. The overlaps are computed in blocks of the score-sorted
-boxes, vectorised, and the greedy pass walks a boolean "suppressed-by" matrix, so the cost
-is NumPy work rather than Python work per pair. The class-aware form runs NMS separately
+than ``iou_threshold``, repeat. Each round compares the kept box with all boxes still alive
+in one vectorised pass, so the Python loop runs once per *kept* box, never per pair, and
+boxes suppressed early are never looked at again. The class-aware form runs NMS separately
 within each class (a face never suppresses a plate).
 
 Introduced in chapter 3, "Serving".
@@ -18,7 +18,6 @@ from mlsd_lib._validation import as_array, check_float, check_same_length
 
 __all__ = ["nms", "batched_nms"]
 
-_BLOCK = 2048
 
 
 def _inputs(boxes, scores):
@@ -57,29 +56,19 @@ def nms(boxes: ArrayLike, scores: ArrayLike, iou_threshold: float = 0.5,
     if len(idx) == 0:
         return np.zeros(0, dtype=np.int64)
     order = idx[np.argsort(-s[idx], kind="stable")]
-    sb = b[order]
-    area = (sb[:, 2] - sb[:, 0]) * (sb[:, 3] - sb[:, 1])
-    n = len(order)
-    removed = np.zeros(n, dtype=bool)
+    x1, y1, x2, y2 = (np.ascontiguousarray(b[order, k]) for k in range(4))
+    area = (x2 - x1) * (y2 - y1)
+    alive = np.arange(len(order))
     keep = []
-    for start in range(0, n, _BLOCK):
-        stop = min(n, start + _BLOCK)
-        # overlaps of this block's boxes with every box after the block start
-        blk = sb[start:stop]
-        lt = np.maximum(blk[:, None, :2], sb[None, start:, :2])
-        rb = np.minimum(blk[:, None, 2:], sb[None, start:, 2:])
-        wh = np.clip(rb - lt, 0, None)
-        inter = wh[..., 0] * wh[..., 1]
-        union = area[start:stop, None] + area[None, start:] - inter
-        over = inter > iou_threshold * union          # IoU > threshold, without dividing
-        over &= union > 0
-        for i in range(stop - start):
-            if removed[start + i]:
-                continue
-            keep.append(start + i)
-            row = over[i]
-            row[: i + 1] = False
-            removed[start:] |= row
+    while alive.size:
+        i, rest = alive[0], alive[1:]
+        keep.append(i)
+        # overlap of the best remaining box with every box still alive, in one vector pass
+        w = np.minimum(x2[i], x2[rest]) - np.maximum(x1[i], x1[rest])
+        h = np.minimum(y2[i], y2[rest]) - np.maximum(y1[i], y1[rest])
+        inter = np.clip(w, 0, None) * np.clip(h, 0, None)
+        union = area[i] + area[rest] - inter
+        alive = rest[(inter <= iou_threshold * union) | (union <= 0)]   # IoU > threshold: suppressed
     return order[np.asarray(keep, dtype=np.int64)]
 
 
