@@ -356,3 +356,92 @@ def test_detector_input_errors():
         m.detect(np.zeros((2, 64, 64), np.uint8))
     with pytest.raises(ValueError, match="score_threshold"):
         m.detect(np.zeros((1, 64, 64), np.float32), score_threshold=2.0)
+
+
+# ------------------------------------------------------------ pipeline, mining, baselines
+
+
+def test_pipeline_reports_bad_inputs_and_writes_the_rest(tmp_path):
+    from mlsd_lib.detection.pipeline import encode_image, preprocess, run_batch
+
+    scenes = make_scenes(5, seed=0)
+    items = {f"ok{i}": encode_image(im, scale=2) for i, im in enumerate(scenes.images)}
+    items.update({"empty": b"", "corrupt": b"\x00\x01garbage", "float": np.zeros((8, 8)),
+                  "shape": np.zeros((8, 8, 4), np.uint8), "text": "not an image"})
+    rep = run_batch(items, OneStageDetector(), tmp_path, batch_size=3)
+    assert sorted(p.split("/")[-1] for p in rep.written) == [f"ok{i}.jpg" for i in range(5)]
+    assert set(rep.failed) == {"empty", "corrupt", "float", "shape", "text"}
+    assert "0 bytes" in rep.failed["empty"] and "corrupt" in rep.failed["corrupt"]
+    assert "dtype" in rep.failed["float"] and "shape" in rep.failed["shape"]
+    assert (rep.throughput() > 0).all()
+    x, orig = preprocess(items["ok0"], 64)
+    assert x.shape == (64, 64) and orig.shape == (128, 128) and 0 <= x.min() and x.max() <= 1
+
+
+def test_blurred_output_differs_only_where_boxes_were(tmp_path):
+    from mlsd_lib.detection.pipeline import encode_image, run_batch
+
+    class Fixed:                                    # a stand-in detector with one known box
+        def detect(self, images, score_threshold, iou_threshold, max_detections):
+            return [{"boxes": np.array([[8.0, 8.0, 24.0, 24.0]]), "scores": np.array([0.9]),
+                     "labels": np.array([1])} for _ in images]
+
+    img = make_scenes(1, seed=2).images[0]
+    rep = run_batch({"a": encode_image(img, scale=2)}, Fixed(), tmp_path)
+    out = cv2.imread(rep.written[0], cv2.IMREAD_GRAYSCALE).astype(float)
+    raw = cv2.imdecode(np.frombuffer(encode_image(img, scale=2), np.uint8), cv2.IMREAD_GRAYSCALE).astype(float)
+    inside = np.abs(out - raw)[16:48, 16:48].mean()
+    outside = np.abs(out - raw)[60:, 60:].mean()     # JPEG noise only
+    assert inside > 3 * outside
+
+
+def test_reports_and_mining():
+    from mlsd_lib.detection.mining import mine_hard_examples, simulate_reports
+
+    s = make_scenes(6, seed=1, signs=1.0)
+    empty = {"boxes": np.zeros((0, 4)), "scores": np.zeros(0), "labels": np.zeros(0, int)}
+    wrong = [{"boxes": np.array([[0.0, 0.0, 3.0, 3.0]]), "scores": np.array([0.9]), "labels": np.array([1])}
+             if i == 2 else empty for i in range(6)]
+    rep = simulate_reports(wrong, s, report_rate=1.0)
+    n_objects = sum(len(b) for b in s.boxes)
+    assert (rep["kind"] == "not blurred").sum() == n_objects
+    assert (rep["kind"] == "wrong blur").sum() == int(box_iou_free(s.boxes[2]))
+    mined = mine_hard_examples(s, rep, copies=2)
+    assert len(mined) == 2 * rep["image"].nunique()
+    with pytest.raises(ValueError, match="empty"):
+        mine_hard_examples(s, rep.iloc[:0])
+
+
+def box_iou_free(boxes):
+    """1 when the box (0, 0, 3, 3) overlaps no object by IoU 0.3, else 0."""
+    return len(boxes) == 0 or BX.box_iou([[0, 0, 3, 3]], boxes).max() < 0.3
+
+
+def test_haar_finds_a_real_face():
+    from skimage.data import astronaut
+
+    from mlsd_lib.detection.baselines import haar_detect
+
+    grey = cv2.cvtColor(astronaut(), cv2.COLOR_RGB2GRAY)
+    small = cv2.resize(grey, (128, 128), interpolation=cv2.INTER_AREA).astype(np.float32) / 255
+    d = haar_detect(small[None], upscale=2)[0]
+    faces = d["boxes"][d["labels"] == 1]
+    assert len(faces) >= 1
+    # Eileen Collins' face sits around x 40-60, y 15-45 of the 128 px image
+    cx, cy = (faces[:, 0] + faces[:, 2]) / 2, (faces[:, 1] + faces[:, 3]) / 2
+    assert ((cx > 35) & (cx < 75) & (cy > 10) & (cy < 50)).any(), faces
+
+
+def test_training_through_fit_lowers_the_loss_and_offline_copies_keep_boxes():
+    from mlsd_lib.detection.train import augment_offline, train_detector
+
+    s = make_scenes(24, seed=0)
+    run = train_detector(OneStageDetector(), s, epochs=3, batch_size=8, seed=0)
+    assert run.history.train_loss[-1] < run.history.train_loss[0]
+    assert len(run.epoch_seconds) == 3 and run.train_seconds > 0
+    again = train_detector(OneStageDetector(), s, epochs=3, batch_size=8, seed=0)
+    assert np.allclose(again.history.train_loss, run.history.train_loss)    # seeded end to end
+    off = augment_offline(s, copies=2, seed=0)
+    assert len(off) == 72 and all(len(b) <= len(o) for b, o in zip(off.boxes[24:48], s.boxes, strict=True))
+    with pytest.raises(TypeError, match="model"):
+        train_detector("not a model", s, epochs=1)
