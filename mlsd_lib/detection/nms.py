@@ -3,7 +3,8 @@
 Greedy NMS: take the highest-scoring box, drop every remaining box that overlaps it by more
 than ``iou_threshold``, repeat. Each round compares the kept box with all boxes still alive
 in one vectorised pass, so the Python loop runs once per *kept* box, never per pair, and
-boxes suppressed early are never looked at again. The class-aware form runs NMS separately
+boxes suppressed early are never looked at again. Up to 1,500 boxes the whole overlap matrix
+is computed at once instead, and the greedy pass visits only the boxes that overlap another. The class-aware form runs NMS separately
 within each class (a face never suppresses a plate).
 
 Introduced in chapter 3, "Serving".
@@ -18,6 +19,29 @@ from mlsd_lib._validation import as_array, check_float, check_same_length
 
 __all__ = ["nms", "batched_nms"]
 
+_SMALL = 1500   # up to this many boxes, the whole overlap matrix fits in a few MB
+
+
+def _nms_matrix(x1, y1, x2, y2, area, t) -> np.ndarray:
+    """Greedy NMS on score-sorted boxes from their whole overlap matrix, for small inputs.
+
+    ``over[i, j]``: box i outranks box j and overlaps it by more than ``t``. The greedy pass
+    then visits only the boxes that overlap some lower-ranked box, each in one vector OR.
+    """
+    f = np.float32
+    x1, y1, x2, y2, area = (v.astype(f) for v in (x1, y1, x2, y2, area))
+    w = np.minimum(x2[:, None], x2[None]) - np.maximum(x1[:, None], x1[None])
+    np.clip(w, 0, None, out=w)
+    h = np.minimum(y2[:, None], y2[None]) - np.maximum(y1[:, None], y1[None])
+    np.clip(h, 0, None, out=h)
+    inter = w * h
+    over = inter > f(t) * (area[:, None] + area[None] - inter)
+    over &= np.triu(np.ones_like(over), k=1)
+    removed = np.zeros(len(x1), bool)
+    for i in np.flatnonzero(over.any(1)):
+        if not removed[i]:
+            removed |= over[i]
+    return np.flatnonzero(~removed)
 
 
 def _inputs(boxes, scores):
@@ -58,6 +82,8 @@ def nms(boxes: ArrayLike, scores: ArrayLike, iou_threshold: float = 0.5,
     order = idx[np.argsort(-s[idx], kind="stable")]
     x1, y1, x2, y2 = (np.ascontiguousarray(b[order, k]) for k in range(4))
     area = (x2 - x1) * (y2 - y1)
+    if len(order) <= _SMALL:
+        return order[_nms_matrix(x1, y1, x2, y2, area, iou_threshold)]
     alive = np.arange(len(order))
     keep = []
     while alive.size:
