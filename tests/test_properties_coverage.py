@@ -26,6 +26,7 @@ EXCLUDED_MODULES = {
     "mlsd_lib.widgets": "widgets",
     "mlsd_lib.vision.widgets": "widgets",
     "mlsd_lib.recsys.widgets": "widgets",
+    "mlsd_lib.recsys.viz": "plotting",
     "mlsd_lib.detection.viz": "plotting",
     "mlsd_lib.detection.widgets": "widgets",
 }
