@@ -3,6 +3,8 @@ AP against scikit-learn, augmentation that moves boxes with the pixels, the dete
 
 from __future__ import annotations
 
+import importlib
+
 import cv2
 import numpy as np
 import pytest
@@ -12,12 +14,13 @@ from sklearn.metrics import average_precision_score
 from mlsd_lib.detection import anchors as AN
 from mlsd_lib.detection import boxes as BX
 from mlsd_lib.detection import evaluate as EV
-from mlsd_lib.detection import nms as NMS
 from mlsd_lib.detection import roi as ROI
 from mlsd_lib.detection.blur import blur_regions
 from mlsd_lib.detection.models import OneStageDetector, TwoStageDetector, make_batch
 from mlsd_lib.detection.scenes import load_sources, make_scenes, render_plate
 from mlsd_lib.vision.augment import AugmentConfig, augment_with_boxes, transform_boxes
+
+NMS = importlib.import_module("mlsd_lib.detection.nms")   # the function of the same name shadows it
 
 # ------------------------------------------------------------------------------ boxes, IoU
 
