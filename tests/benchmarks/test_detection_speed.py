@@ -7,8 +7,10 @@
 - detector inference (images per second, both detectors, untrained weights: the cost does
   not depend on them) and the batch pipeline's images per second per stage.
 
-The summary writes the ratios to ``_build/benchmarks/detection.json``. The NMS ratio is
-checked against the chapter's aim of at most 2x OpenCV's time.
+The summary writes the ratios to ``_build/benchmarks/detection.json`` and checks the NMS
+ratio at 10^4 boxes against the aim of at most 2x OpenCV's time. At 10^3 boxes the aim is
+not met: one recorded run on the shared 2-core machine (29 Nov 2026) gave 3.1x at 10^3 and
+1.06x at 10^4; NumPy's per-call overhead dominates OpenCV's C++ loop on small inputs.
 """
 
 from __future__ import annotations
