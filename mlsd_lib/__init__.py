@@ -33,8 +33,14 @@ module                                  chapter   concern
 ``measure``)                                      search; measuring indexes
 ``search`` (``measures``,               2         similarity, retrieval evaluation, the served
 ``evaluation``, ``services``)                     search pipeline
-``vision`` (``augment``,                2         augmentations, contrastive encoders, figures,
-``encoders``, ``viz``, ``widgets``)               widgets
+``vision`` (``augment``,                2, 3      augmentations (chapter 3: boxes move with the
+``encoders``, ``viz``, ``widgets``)               image), contrastive encoders, figures, widgets
+``detection`` (``boxes``, ``anchors``,  3         boxes and IoU, anchors and matching, NMS,
+``nms``, ``roi``, ``models``,                     RoI pool/align, two-stage and one-stage
+``train``, ``evaluate``, ``blur``,                detectors and their training, AP/mAP and
+``scenes``, ``baselines``, ``mining``,            errors by kind, blurring, composite scenes
+``pipeline``, ``viz``, ``widgets``)               with planted boxes, Haar cascades, hard-negative
+                                                  mining, the batch blurring pipeline, widgets
 ``recsys`` (``base``, ``feedback``,     6         feedback matrix, MF (SGD/WALS), two-tower,
 ``mf``, ``two_tower``, ``content``,               content, baselines, evaluation, tuning, cold
 ``baselines``, ``rating_baseline``,               start, candidate generation, re-ranking, the
