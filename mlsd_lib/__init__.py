@@ -36,7 +36,7 @@ module                                  chapter   concern
 ``vision`` (``augment``,                2, 3      augmentations (chapter 3: boxes move with the
 ``encoders``, ``viz``, ``widgets``)               image), contrastive encoders, figures, widgets
 ``detection`` (``boxes``, ``anchors``,  3         boxes and IoU, anchors and matching, NMS,
-``nms``, ``roi``, ``models``,                     RoI pool/align, two-stage and one-stage
+``suppression``, ``roi``, ``models``,             RoI pool/align, two-stage and one-stage
 ``train``, ``evaluate``, ``blur``,                detectors and their training, AP/mAP and
 ``scenes``, ``baselines``, ``mining``,            errors by kind, blurring, composite scenes
 ``pipeline``, ``viz``, ``widgets``)               with planted boxes, Haar cascades, hard-negative

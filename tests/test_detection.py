@@ -20,7 +20,7 @@ from mlsd_lib.detection.models import OneStageDetector, TwoStageDetector, make_b
 from mlsd_lib.detection.scenes import load_sources, make_scenes, render_plate
 from mlsd_lib.vision.augment import AugmentConfig, augment_with_boxes, transform_boxes
 
-NMS = importlib.import_module("mlsd_lib.detection.nms")   # the function of the same name shadows it
+NMS = importlib.import_module("mlsd_lib.detection.suppression")
 
 # ------------------------------------------------------------------------------ boxes, IoU
 

@@ -24,7 +24,7 @@ from mlsd_lib.detection import scenes as SC
 from mlsd_lib.detection import train as TR
 from mlsd_lib.vision import augment as AU
 
-NMS = importlib.import_module("mlsd_lib.detection.nms")   # the function of the same name shadows it
+NMS = importlib.import_module("mlsd_lib.detection.suppression")
 
 
 @st.composite

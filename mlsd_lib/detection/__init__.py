@@ -5,7 +5,7 @@ Modules, by concern:
 - ``boxes``: box formats ([x, y, w, h] as in source Table 3.1, and corner form), IoU, the
   box-regression offsets;
 - ``anchors``: the anchor grid and the matching of anchors to ground-truth boxes;
-- ``nms``: non-maximum suppression, plain and class-aware;
+- ``suppression``: non-maximum suppression (``nms``), plain and class-aware;
 - ``roi``: RoI pooling and RoI align in plain torch;
 - ``models``: a two-stage (RPN + RoI head) and a one-stage (dense head) detector;
 - ``evaluate``: precision at an IoU threshold, AP (VOC 11-point, all-point, COCO 101-point),
@@ -45,7 +45,6 @@ from mlsd_lib.detection.models import (
     TwoStageDetector,
     make_batch,
 )
-from mlsd_lib.detection.nms import batched_nms, nms
 from mlsd_lib.detection.pipeline import STAGES, PipelineReport, encode_image, preprocess, run_batch
 from mlsd_lib.detection.roi import roi_align, roi_pool
 from mlsd_lib.detection.scenes import (
@@ -57,6 +56,7 @@ from mlsd_lib.detection.scenes import (
     render_plate,
     render_sign,
 )
+from mlsd_lib.detection.suppression import batched_nms, nms
 from mlsd_lib.detection.train import DetectorRun, augment_offline, train_detector
 from mlsd_lib.detection.viz import plot_error_kinds, plot_pr_curves, show_detections
 from mlsd_lib.detection.widgets import blur_viewer, threshold_explorer, threshold_state

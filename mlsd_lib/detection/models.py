@@ -36,8 +36,8 @@ from torch.nn import functional as F
 from mlsd_lib._validation import check_float, check_int
 from mlsd_lib.detection.anchors import make_anchors, match_anchors
 from mlsd_lib.detection.boxes import box_iou, encode_boxes
-from mlsd_lib.detection.nms import batched_nms, nms
 from mlsd_lib.detection.roi import roi_align
+from mlsd_lib.detection.suppression import batched_nms, nms
 
 __all__ = ["ANCHOR_SHAPES", "Backbone", "OneStageDetector", "TwoStageDetector", "make_batch"]
 

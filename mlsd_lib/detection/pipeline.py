@@ -23,7 +23,7 @@ import numpy as np
 
 from mlsd_lib._validation import check_choice, check_float, check_int
 from mlsd_lib.detection.blur import blur_regions
-from mlsd_lib.detection.nms import batched_nms
+from mlsd_lib.detection.suppression import batched_nms
 
 __all__ = ["encode_image", "preprocess", "run_batch", "PipelineReport", "STAGES"]
 

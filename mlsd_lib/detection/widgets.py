@@ -12,7 +12,7 @@ import numpy as np
 
 from mlsd_lib.detection.blur import blur_regions
 from mlsd_lib.detection.evaluate import per_image_counts
-from mlsd_lib.detection.nms import batched_nms
+from mlsd_lib.detection.suppression import batched_nms
 from mlsd_lib.detection.viz import show_detections
 
 

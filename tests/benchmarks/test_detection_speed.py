@@ -1,6 +1,6 @@
 """Chapter 3's kernels side by side with OpenCV (``make bench``; not in the default run).
 
-- NMS at 10^3 and 10^4 boxes: ``mlsd_lib.detection.nms.nms`` against ``cv2.dnn.NMSBoxes``
+- NMS at 10^3 and 10^4 boxes: ``mlsd_lib.detection.suppression.nms`` against ``cv2.dnn.NMSBoxes``
   on the same boxes (the unit tests prove they keep the same boxes);
 - IoU of 100 x 100 box pairs: the vectorised ``box_iou`` against OpenCV's rectangle
   intersection (``cv2.rotatedRectangleIntersection`` with zero angle), pair by pair;
@@ -27,9 +27,9 @@ import pytest
 from mlsd_lib import set_threads
 from mlsd_lib.detection.boxes import box_iou
 from mlsd_lib.detection.models import OneStageDetector, TwoStageDetector
-from mlsd_lib.detection.nms import nms
 from mlsd_lib.detection.pipeline import encode_image, run_batch
 from mlsd_lib.detection.scenes import make_scenes
+from mlsd_lib.detection.suppression import nms
 
 RESULTS: dict[str, float] = {}
 OUT = Path(__file__).resolve().parents[2] / "_build" / "benchmarks" / "detection.json"
