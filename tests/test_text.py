@@ -5,10 +5,24 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from sklearn.feature_extraction.text import CountVectorizer, HashingVectorizer, TfidfTransformer, TfidfVectorizer
+from sklearn.feature_extraction.text import (
+    CountVectorizer,
+    HashingVectorizer,
+    TfidfTransformer,
+    TfidfVectorizer,
+)
 
-from mlsd_lib.text import (BPETokenizer, InvertedIndex, TextVectorizer, Vocabulary, char_tokenize, collision_rate,
-                           hash_ids, normalize_text, word_tokenize)
+from mlsd_lib.text import (
+    BPETokenizer,
+    InvertedIndex,
+    TextVectorizer,
+    Vocabulary,
+    char_tokenize,
+    collision_rate,
+    hash_ids,
+    normalize_text,
+    word_tokenize,
+)
 
 DOCS = ["Red sneakers sliding to the left!", "A blue handbag, slowly moving up", "my new haul :)",
         "red red dress, fast", "Montréal street style: a coat", "", "sneaker review  -- unboxing the SNEAKER"]
