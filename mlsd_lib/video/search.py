@@ -7,7 +7,8 @@
   descriptions (:class:`mlsd_lib.text.InvertedIndex`) and nearest neighbours of the encoded
   query among video embeddings (:mod:`mlsd_lib.search.services`), fused, then re-ranked by
   policy filters and near-duplicate removal; its ``add_video`` is both indexing pipelines;
-- :func:`target_ranks` — where each query's one relevant video landed.
+- :func:`target_ranks`, :func:`ranks_from_scores`, :func:`fused_ranks`, :func:`rank_metrics` —
+  where each query's one relevant video landed, and recall@k and MRR from that.
 
 Introduced in chapter 4, "Serving".
 """
@@ -49,18 +50,24 @@ def fuse_candidates(text_ids: ArrayLike, text_scores: ArrayLike, visual_ids: Arr
                     weight: float) -> pd.DataFrame:
     """The fusing layer for one query: ``weight * text + (1 - weight) * visual`` over the union.
 
-    Each component's scores are min-max scaled over the union of candidates; a video that
-    text search did not return scores 0 for text (BM25 found none of the query's words),
-    one visual search did not return gets that component's lowest candidate score.
+    Text scores are divided by the best text score among the candidates; visual scores are
+    min-max scaled (:func:`normalise_scores`). A video text search did not return scores 0
+    for text (BM25 found none of the query's words); one visual search did not return gets
+    visual search's lowest candidate score.
 
-    Returns a frame sorted best first with columns ``video``, ``fused``, ``text``, ``visual``
-    (the scaled component scores).
+    Returns a frame sorted best first (ties: lower id first) with columns ``video``,
+    ``fused``, ``text``, ``visual`` (the scaled component scores).
 
     Examples
     --------
     >>> fuse_candidates([3, 1], [8.0, 2.0], [1, 5], [0.9, 0.5], weight=0.5).video.tolist()
     [1, 3, 5]
     """
+    ids, fused, t_n, v_n = _fuse(text_ids, text_scores, visual_ids, visual_scores, weight)
+    return pd.DataFrame({"video": ids, "fused": fused, "text": t_n, "visual": v_n})
+
+
+def _fuse(text_ids, text_scores, visual_ids, visual_scores, weight):
     w = check_float(weight, "weight", low=0.0, high=1.0)
     t_ids = as_array(text_ids, "text_ids", ndim=1, dtype="int", allow_empty=True)
     v_ids = as_array(visual_ids, "visual_ids", ndim=1, dtype="int", allow_empty=True)
@@ -69,15 +76,82 @@ def fuse_candidates(text_ids: ArrayLike, text_scores: ArrayLike, visual_ids: Arr
     if len(t_ids) != len(t_s) or len(v_ids) != len(v_s):
         raise ValueError("each component needs one score per id: text_ids/text_scores and visual_ids/visual_scores "
                          "must have equal lengths")
+    if len(np.unique(t_ids)) != len(t_ids) or len(np.unique(v_ids)) != len(v_ids):
+        raise ValueError("text_ids and visual_ids must each list a video at most once")
     union = np.union1d(t_ids, v_ids)
-    text = pd.Series(t_s, index=t_ids).groupby(level=0).max().reindex(union, fill_value=0.0).to_numpy()
-    lowest = v_s.min() if len(v_s) else 0.0
-    visual = pd.Series(v_s, index=v_ids).groupby(level=0).max().reindex(union, fill_value=lowest).to_numpy()
+    text = np.zeros(len(union))
+    text[np.searchsorted(union, t_ids)] = t_s
+    visual = np.full(len(union), v_s.min() if len(v_s) else 0.0)
+    visual[np.searchsorted(union, v_ids)] = v_s
     t_n = text / text.max() if len(text) and text.max() > 0 else np.zeros(len(union))
     v_n = normalise_scores(visual)
     fused = w * t_n + (1 - w) * v_n
     order = np.lexsort((union, -fused))
-    return pd.DataFrame({"video": union[order], "fused": fused[order], "text": t_n[order], "visual": v_n[order]})
+    return union[order], fused[order], t_n[order], v_n[order]
+
+
+def fused_ranks(text_hits: list, visual_hits: list, targets: ArrayLike, weight: float) -> np.ndarray:
+    """Rank of each query's relevant video after fusing; ``inf`` if neither component found it.
+
+    ``text_hits`` and ``visual_hits`` hold one ``(ids, scores)`` pair per query.
+
+    Examples
+    --------
+    >>> fused_ranks([([3], [8.0])], [([1, 3], [0.9, 0.5])], [3], weight=0.7).tolist()
+    [1.0]
+    """
+    t = as_array(targets, "targets", ndim=1, dtype="int")
+    if len(text_hits) != len(t) or len(visual_hits) != len(t):
+        raise ValueError(f"text_hits and visual_hits must hold one (ids, scores) pair per target ({len(t)})")
+    lists = [_fuse(ti, ts, vi, vs, weight)[0] for (ti, ts), (vi, vs) in zip(text_hits, visual_hits, strict=True)]
+    return target_ranks(lists, t)
+
+
+def ranks_from_scores(scores: ArrayLike, targets: ArrayLike, *, require_positive: bool = False) -> np.ndarray:
+    """1-based rank of each query's target in a (queries, videos) score matrix.
+
+    Ties count against the target (it ranks below every video with an equal score), so a
+    scorer that gives everything the same score earns no credit. ``require_positive`` treats
+    a target scored 0 or less as not retrieved (``inf``), as a keyword search would.
+
+    Examples
+    --------
+    >>> ranks_from_scores([[0.1, 0.9, 0.5], [0.0, 0.0, 0.0]], [2, 0], require_positive=True).tolist()
+    [2.0, inf]
+    """
+    s = as_array(scores, "scores", ndim=2)
+    t = as_array(targets, "targets", ndim=1, dtype="int")
+    if len(t) != len(s) or t.min() < 0 or t.max() >= s.shape[1]:
+        raise ValueError(f"targets must give one column of scores ({s.shape[1]}) per query ({len(s)})")
+    own = s[np.arange(len(t)), t][:, None]
+    ranks = (s >= own).sum(1).astype(float)
+    if require_positive:
+        ranks[own[:, 0] <= 0] = np.inf
+    return ranks
+
+
+def rank_metrics(ranks: ArrayLike, ks: tuple[int, ...] = (1, 10)) -> dict[str, float]:
+    """Recall@k and MRR for one relevant video per query, from its ranks (``inf``: not found).
+
+    Computed with :mod:`mlsd_lib.metrics` on the 0/1 relevance of each ranked list.
+
+    Examples
+    --------
+    >>> rank_metrics([1, 2, np.inf, 20])
+    {'recall@1': 0.25, 'recall@10': 0.5, 'mrr': 0.3875}
+    """
+    from mlsd_lib.metrics import mean_reciprocal_rank, recall_at_k
+
+    r = as_array(ranks, "ranks", ndim=1, allow_inf=True)
+    if (r < 1).any():
+        raise ValueError("ranks must be >= 1 (inf for a video not retrieved)")
+    length = int(np.nanmax(np.where(np.isfinite(r), r, 1)))
+    rel = np.zeros((len(r), max(length, max(ks))), int)
+    found = np.isfinite(r)
+    rel[np.flatnonzero(found), r[found].astype(int) - 1] = 1
+    out = {f"recall@{k}": float(np.mean(recall_at_k(rel, k, np.ones(len(r))))) for k in ks}
+    out["mrr"] = float(mean_reciprocal_rank(rel))
+    return out
 
 
 def target_ranks(ranked_ids: list, targets: ArrayLike) -> np.ndarray:
