@@ -256,7 +256,7 @@ def make_query(attrs: dict, rng: np.random.Generator, *, paraphrase: bool = Fals
     --------
     >>> a = dict(label=7, colour="red", direction="left", speed="fast", background="beach", topic="review")
     >>> make_query(a, np.random.default_rng(0), paraphrase=True)
-    'crimson running shoes rising gently at the seaside'
+    'crimson running shoes drifting westward seaside honest opinion'
     """
     rng = check_random_state(rng)
     check_float(order_only, "order_only", low=0.0, high=1.0)

@@ -24,6 +24,7 @@ class AutoTagger:
 
     Examples
     --------
+    >>> import numpy as np, pandas as pd
     >>> rng = np.random.default_rng(0)
     >>> meta = pd.DataFrame({"label": [0, 7] * 20, "colour": ["red", "blue"] * 20, "background": ["beach", "night"] * 20})
     >>> emb = np.where(meta.label.to_numpy()[:, None] == 7, 1.0, -1.0) + rng.normal(0, 0.1, (40, 4))
