@@ -11,7 +11,8 @@ way real uploads do:
 - motion is rarely described, and the video's *topic* (review, unboxing...) is never visible;
 - paraphrased queries use words that no title, tag, description or training query contains.
 
-The query is generated from the planted attributes, never copied from the title.
+The query is generated from the planted attributes, and redrawn in the rare case it
+normalises to the title: no query is a copy of its video's title.
 
 Introduced in chapter 4, "Data preparation".
 """
@@ -25,6 +26,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 
 from mlsd_lib._validation import as_array, check_float, check_int, check_random_state
+from mlsd_lib.text.normalize import normalize_text
 
 # class id -> (the uploader's word, another word searchers use, a paraphrase no upload uses)
 CLASS_WORDS = (
@@ -350,6 +352,8 @@ def make_video_corpus(images: ArrayLike, labels: ArrayLike, split_sizes: dict[st
         kinds = ["literal"] * qpt if split[i] == "train" else ["literal", "paraphrase"]
         for kind in kinds:
             q = make_query(attrs, rng, paraphrase=kind == "paraphrase")
+            while normalize_text(q) == normalize_text(title):   # a query never copies the title
+                q = make_query(attrs, rng, paraphrase=kind == "paraphrase")
             pairs.append({"row": i, "video": name, "query": q, "kind": kind, "split": str(split[i]),
                           "reversed": reverse_query(q, attrs["direction"])})
     return VideoCorpus(clips, pd.DataFrame(rows), pd.DataFrame(pairs))
