@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 
-def check_text(text: object, name: str = "text") -> str:
+def _check_text(text: object, name: str = "text") -> str:
     """``text`` must be a ``str`` (an empty one is allowed: it normalises to nothing)."""
     if not isinstance(text, str):
         raise TypeError(f"{name} must be a str, got {type(text).__name__}; decode bytes or join tokens first")
     return text
 
 
-def check_texts(texts: object, name: str = "texts", *, allow_empty: bool = False) -> list[str]:
+def _check_texts(texts: object, name: str = "texts", *, allow_empty: bool = False) -> list[str]:
     """A non-string iterable of strings, as a list."""
     if isinstance(texts, str | bytes) or not isinstance(texts, Iterable):
         raise TypeError(f"{name} must be a list of strings, got {type(texts).__name__}")
@@ -25,7 +25,7 @@ def check_texts(texts: object, name: str = "texts", *, allow_empty: bool = False
     return out
 
 
-def check_tokens(tokens: object, name: str = "tokens") -> list[str]:
+def _check_tokens(tokens: object, name: str = "tokens") -> list[str]:
     """One document's tokens: a list (or tuple) of strings; it may be empty."""
     if isinstance(tokens, str | bytes) or not isinstance(tokens, list | tuple):
         raise TypeError(f"{name} must be a list of token strings (tokenise the text first), "
@@ -36,11 +36,11 @@ def check_tokens(tokens: object, name: str = "tokens") -> list[str]:
     return list(tokens)
 
 
-def check_token_lists(docs: object, name: str = "docs", *, allow_empty: bool = False) -> list[list[str]]:
+def _check_token_lists(docs: object, name: str = "docs", *, allow_empty: bool = False) -> list[list[str]]:
     """Several documents' tokens: a list of token lists."""
     if isinstance(docs, str | bytes) or not isinstance(docs, Iterable):
         raise TypeError(f"{name} must be a list of token lists, got {type(docs).__name__}")
-    out = [check_tokens(d, f"{name}[{i}]") for i, d in enumerate(docs)]
+    out = [_check_tokens(d, f"{name}[{i}]") for i, d in enumerate(docs)]
     if not out and not allow_empty:
         raise ValueError(f"{name} is empty; pass at least one document")
     return out

@@ -22,7 +22,7 @@ import sys
 import numpy as np
 
 from mlsd_lib._validation import check_float, check_int
-from mlsd_lib.text._checks import check_token_lists, check_tokens
+from mlsd_lib.text._checks import _check_token_lists, _check_tokens
 
 
 class InvertedIndex:
@@ -54,7 +54,7 @@ class InvertedIndex:
 
     def add(self, docs: list[list[str]]) -> np.ndarray:
         """Index tokenised documents; returns their ids (consecutive, after the existing ones)."""
-        docs = check_token_lists(docs)
+        docs = _check_token_lists(docs)
         start = self.n_docs
         for offset, tokens in enumerate(docs):
             doc = start + offset
@@ -83,7 +83,7 @@ class InvertedIndex:
 
     def scores(self, query: list[str]) -> np.ndarray:
         """BM25 score of every document for the tokenised ``query`` (0 where no term matches)."""
-        query = check_tokens(query, "query")
+        query = _check_tokens(query, "query")
         out = np.zeros(self.n_docs)
         if not self.n_docs:
             return out

@@ -47,8 +47,10 @@ def preprocess_clips(clips: ArrayLike, n_frames: int | None = None) -> torch.Ten
     torch.Size([2, 3, 4, 16, 16])
     """
     x = as_array(clips, "clips", ndim=5, dtype="any")
-    if x.shape[-1] != 3 or not np.issubdtype(x.dtype, np.number):
+    if x.shape[-1] != 3 or not np.issubdtype(x.dtype, np.number) or np.iscomplexobj(x):
         raise ValueError(f"clips must be (n, frames, height, width, 3) numbers, got shape {x.shape}, dtype {x.dtype}")
+    if np.issubdtype(x.dtype, np.floating) and not np.isfinite(x).all():
+        raise ValueError("clips contain NaN or inf; decode the video again or drop it")
     if n_frames is not None:
         n_frames = check_int(n_frames, "n_frames", low=1, high=x.shape[1])
         x = x[:, np.linspace(0, x.shape[1] - 1, n_frames).round().astype(int)]
@@ -99,7 +101,9 @@ def motion_track(x: torch.Tensor) -> torch.Tensor:
     [0.125, 0.125, 0.125]
     """
     if not isinstance(x, torch.Tensor) or x.ndim != 5:
-        raise ValueError("x must be a (n, 3, frames, height, width) tensor from preprocess_clips")
+        raise TypeError("x must be a (n, 3, frames, height, width) torch tensor from preprocess_clips")
+    if not bool(torch.isfinite(x).all()):
+        raise ValueError("x contains NaN or inf; preprocess the clips with preprocess_clips")
     g = x.mean(1)                                          # (n, T, H, W)
     diff = (g - g.median(dim=1, keepdim=True).values).abs()
     w = diff.sum((2, 3)).clamp(min=1e-6)
@@ -232,9 +236,9 @@ def pad_ids(token_lists: list[list[str]], vocabulary, max_len: int = 32) -> torc
     >>> pad_ids([["red", "bag"], ["zebra"]], Vocabulary().fit([["red", "bag"]]), max_len=3).tolist()
     [[3, 2, 0], [1, 0, 0]]
     """
-    from mlsd_lib.text._checks import check_token_lists
+    from mlsd_lib.text._checks import _check_token_lists
 
-    docs = check_token_lists(token_lists)
+    docs = _check_token_lists(token_lists, "token_lists")
     max_len = check_int(max_len, "max_len", low=1)
     out = np.zeros((len(docs), max_len), np.int64)
     for i, d in enumerate(docs):

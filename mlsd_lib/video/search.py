@@ -30,7 +30,7 @@ from mlsd_lib.text.index import InvertedIndex
 
 
 def normalise_scores(scores: ArrayLike) -> np.ndarray:
-    """Min-max scale 1-D scores to [0, 1]; constant scores (or none) become 0.
+    """Min-max scale 1-D scores to [0, 1]; constant scores become 0.
 
     Examples
     --------
@@ -39,9 +39,7 @@ def normalise_scores(scores: ArrayLike) -> np.ndarray:
     >>> normalise_scores([5.0, 5.0]).tolist()
     [0.0, 0.0]
     """
-    s = as_array(scores, "scores", ndim=1, allow_empty=True)
-    if not len(s):
-        return s
+    s = as_array(scores, "scores", ndim=1)
     lo, hi = s.min(), s.max()
     return (s - lo) / (hi - lo) if hi > lo else np.zeros_like(s)
 
@@ -84,7 +82,7 @@ def _fuse(text_ids, text_scores, visual_ids, visual_scores, weight):
     visual = np.full(len(union), v_s.min() if len(v_s) else 0.0)
     visual[np.searchsorted(union, v_ids)] = v_s
     t_n = text / text.max() if len(text) and text.max() > 0 else np.zeros(len(union))
-    v_n = normalise_scores(visual)
+    v_n = normalise_scores(visual) if len(visual) else visual
     fused = w * t_n + (1 - w) * v_n
     order = np.lexsort((union, -fused))
     return union[order], fused[order], t_n[order], v_n[order]
