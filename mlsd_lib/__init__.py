@@ -34,6 +34,13 @@ module                                  chapter   concern
 ``evaluation``, ``services``)                     search pipeline
 ``vision`` (``augment``,                2         augmentations, contrastive encoders, figures,
 ``encoders``, ``viz``, ``widgets``)               widgets
+``text`` (``normalize``, ``tokenize``,  4         normalisation, word/character/BPE tokenisers,
+``hashing``, ``vectorize``, ``index``)            lookup table vs hashing, BoW and TF-IDF, the
+                                                  inverted index with BM25
+``video`` (``corpus``, ``encoders``,    4         the planted video corpus, frame- and
+``search``, ``tagging``, ``online``,              video-level towers, text towers, the fusing
+``widgets``)                                      layer and served engine, the auto-tagger,
+                                                  simulated searchers, the search box
 ``recsys`` (``base``, ``feedback``,     6         feedback matrix, MF (SGD/WALS), two-tower,
 ``mf``, ``two_tower``, ``content``,               content, baselines, evaluation, tuning, cold
 ``baselines``, ``rating_baseline``,               start, candidate generation, re-ranking, the

@@ -14,8 +14,14 @@ from mlsd_lib.text import InvertedIndex, word_tokenize
 from mlsd_lib.video import corpus as vc
 from mlsd_lib.video import encoders as ve
 from mlsd_lib.video.online import simulate_sessions
-from mlsd_lib.video.search import (VideoSearchEngine, fuse_candidates, fused_ranks, rank_metrics, ranks_from_scores,
-                                   target_ranks)
+from mlsd_lib.video.search import (
+    VideoSearchEngine,
+    fuse_candidates,
+    fused_ranks,
+    rank_metrics,
+    ranks_from_scores,
+    target_ranks,
+)
 
 
 @pytest.fixture(scope="module")
