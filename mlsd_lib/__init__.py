@@ -35,8 +35,8 @@ module                                  chapter   concern
 ``vision`` (``augment``,                2         augmentations, contrastive encoders, figures,
 ``encoders``, ``viz``, ``widgets``)               widgets
 ``text`` (``normalize``, ``tokenize``,  4         normalisation, word/character/BPE tokenisers,
-``hashing``, ``vectorize``, ``index``)            lookup table vs hashing, BoW and TF-IDF, the
-                                                  inverted index with BM25
+``hashing``, ``vectorize``, ``index``,            lookup table vs hashing, BoW and TF-IDF, the
+``_checks``)                                      inverted index with BM25; string input checks
 ``video`` (``corpus``, ``encoders``,    4         the planted video corpus, frame- and
 ``search``, ``tagging``, ``online``,              video-level towers, text towers, the fusing
 ``widgets``)                                      layer and served engine, the auto-tagger,
