@@ -23,7 +23,8 @@ module                                  chapter   concern
 ``losses``                              1         focal and class-balanced losses
 ``training``                            all       the one ``fit`` loop, small models, DDP demo
 ``model_selection``                     1         repeated hold-out comparisons
-``serving``                             1, 2, 6   compression, batch vs online, latency timing
+``serving``                             1, 2, 6   compression, batch vs online, latency timing,
+                                                  capacity at the source's scale
 ``monitoring``                          1         drift statistics and the drift monitor
 ``experiments``                         1         A/B tests, power, rollouts
 ``viz``, ``widgets``                    1         shared figures (architecture diagrams too) and
@@ -32,8 +33,14 @@ module                                  chapter   concern
 ``measure``)                                      search; measuring indexes
 ``search`` (``measures``,               2         similarity, retrieval evaluation, the served
 ``evaluation``, ``services``)                     search pipeline
-``vision`` (``augment``,                2         augmentations, contrastive encoders, figures,
-``encoders``, ``viz``, ``widgets``)               widgets
+``vision`` (``augment``,                2, 3      augmentations (chapter 3: boxes move with the
+``encoders``, ``viz``, ``widgets``)               image), contrastive encoders, figures, widgets
+``detection`` (``boxes``, ``anchors``,  3         boxes and IoU, anchors and matching, NMS,
+``nms``, ``roi``, ``models``,                     RoI pool/align, two-stage and one-stage
+``train``, ``evaluate``, ``blur``,                detectors and their training, AP/mAP and
+``scenes``, ``baselines``, ``mining``,            errors by kind, blurring, composite scenes
+``pipeline``, ``viz``, ``widgets``)               with planted boxes, Haar cascades, hard-negative
+                                                  mining, the batch blurring pipeline, widgets
 ``text`` (``normalize``, ``tokenize``,  4         normalisation, word/character/BPE tokenisers,
 ``hashing``, ``vectorize``, ``index``,            lookup table vs hashing, BoW and TF-IDF, the
 ``_checks``)                                      inverted index with BM25; string input checks

@@ -1,5 +1,5 @@
 """Deployment and serving (source ch. 1, "Deployment and serving"): model compression,
-latency measurement, and batch versus online prediction.
+latency measurement, batch versus online prediction, and back-of-envelope capacity at scale.
 
 Introduced in chapter 1, "Serving".
 """
@@ -320,3 +320,50 @@ def evolving_snapshots(df, n_hours: int, column: str, update_fraction: float = 0
         cur[column] = vals
         snaps.append(cur)
     return snaps
+
+
+def capacity_estimate(n_items: float, bytes_per_item: float, qps: float, ms_per_query: float, *,
+                      measured_items: float | None = None, cost_exponent: float = 1.0,
+                      machine_memory_gb: float = 256.0, cores_per_machine: int = 32) -> dict[str, float]:
+    """Back-of-envelope serving capacity at the source's scale, from figures measured on a small run.
+
+    The ``n_items`` stored items (embeddings, index entries, precomputed answers) take
+    ``bytes_per_item`` each and are split into shards that fit one machine's
+    ``machine_memory_gb``; a query fans out to every shard in parallel. ``ms_per_query`` is the
+    single-core time of one query measured on a store of ``measured_items`` items; on a shard
+    of ``items_per_shard`` items it is scaled by ``(items_per_shard / measured_items) **
+    cost_exponent`` (1 for an exact scan, about 0.5 for IVF with ~sqrt(N) cells, less for a
+    graph index). With ``measured_items=None`` a query's cost does not grow with the store
+    (scoring one request, a key-value lookup). Each shard is replicated until its machines'
+    ``cores_per_machine`` cores keep up with ``qps``.
+
+    Returns floats: ``storage_GB``, ``shards``, ``items_per_shard``, ``latency_ms`` (one query
+    on one shard: the fan-out's compute latency, network not included), ``cores_busy`` (all
+    shards together, at ``qps``), ``replicas`` (copies of each shard) and ``machines``.
+
+    Introduced in chapter 1, "Capacity at the source's scale"; chapters 2 and 6 use it too.
+
+    Examples
+    --------
+    >>> est = capacity_estimate(1e9, 512, qps=1000, ms_per_query=1.0, measured_items=1e6, cost_exponent=0.5)
+    >>> {k: round(v, 1) for k, v in est.items()}  # doctest: +NORMALIZE_WHITESPACE
+    {'storage_GB': 512.0, 'shards': 2.0, 'items_per_shard': 500000000.0, 'latency_ms': 22.4,
+     'cores_busy': 44.7, 'replicas': 1.0, 'machines': 2.0}
+    """
+    n_items = check_float(n_items, "n_items", low=0, low_open=True)
+    bytes_per_item = check_float(bytes_per_item, "bytes_per_item", low=0, low_open=True)
+    qps = check_float(qps, "qps", low=0)
+    ms_per_query = check_float(ms_per_query, "ms_per_query", low=0)
+    if measured_items is not None:
+        measured_items = check_float(measured_items, "measured_items", low=0, low_open=True)
+    cost_exponent = check_float(cost_exponent, "cost_exponent", low=0, high=2)
+    machine_memory_gb = check_float(machine_memory_gb, "machine_memory_gb", low=0, low_open=True)
+    cores_per_machine = check_int(cores_per_machine, "cores_per_machine", low=1)
+    storage_gb = n_items * bytes_per_item / 1e9
+    shards = float(max(1, int(np.ceil(storage_gb / machine_memory_gb))))
+    items_per_shard = n_items / shards
+    latency = ms_per_query if measured_items is None else ms_per_query * (items_per_shard / measured_items) ** cost_exponent
+    cores_per_shard = qps * latency / 1e3
+    replicas = float(max(1, int(np.ceil(cores_per_shard / cores_per_machine))))
+    return {"storage_GB": storage_gb, "shards": shards, "items_per_shard": items_per_shard, "latency_ms": latency,
+            "cores_busy": cores_per_shard * shards, "replicas": replicas, "machines": shards * replicas}

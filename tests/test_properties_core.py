@@ -524,6 +524,14 @@ SERVING = [
          lambda r, kw: len(r) == kw["n_hours"] or pytest.fail("wrong count"),
          {"df": "frame", "n_hours": "count", "column": "column", "update_fraction": "prob",
           "max_change": "nonneg_float", "seed": "seed"}),
+    Case(SV.capacity_estimate, st.tuples(st.floats(1e3, 1e12), st.floats(1, 4096), st.floats(0, 1e6), st.floats(0, 1e3),
+                                         st.floats(0, 1.5)).map(lambda t: {
+        "n_items": t[0], "bytes_per_item": t[1], "qps": t[2], "ms_per_query": t[3], "measured_items": 1e4,
+        "cost_exponent": t[4], "machine_memory_gb": 256.0, "cores_per_machine": 32}),
+         lambda r, kw: (finite_dict(r, 0), r["machines"] >= r["shards"] >= 1 or pytest.fail(str(r))) and None,
+         {"n_items": "pos", "bytes_per_item": "pos", "qps": "nonneg_float", "ms_per_query": "nonneg_float",
+          "measured_items": "pos_opt", "cost_exponent": "nonneg_float", "machine_memory_gb": "pos",
+          "cores_per_machine": "count"}),
 ]
 
 

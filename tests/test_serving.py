@@ -74,3 +74,29 @@ def test_batch_vs_online_simulation_counts_staleness():
 def test_serving_errors(call, exc, match):
     with pytest.raises(exc, match=match):
         call()
+
+
+def test_capacity_estimate_shards_scales_and_replicates():
+    # 1e10 vectors of 256 bytes on 256 GB machines: 2,560 GB in 10 shards of 1e9 each.
+    est = serving.capacity_estimate(1e10, 256, qps=2000, ms_per_query=2.0, measured_items=1e6,
+                                    cost_exponent=1.0, machine_memory_gb=256, cores_per_machine=32)
+    assert est["storage_GB"] == pytest.approx(2560) and est["shards"] == 10
+    assert est["items_per_shard"] == pytest.approx(1e9)
+    assert est["latency_ms"] == pytest.approx(2.0 * 1000)              # an exact scan grows linearly
+    assert est["cores_busy"] == pytest.approx(2000 * 2.0 * 10)          # qps x seconds per query x shards
+    assert est["replicas"] == np.ceil(2000 * 2.0 / 32) and est["machines"] == 10 * est["replicas"]
+    sub = serving.capacity_estimate(1e10, 256, qps=2000, ms_per_query=2.0, measured_items=1e6, cost_exponent=0.5)
+    assert sub["latency_ms"] == pytest.approx(2.0 * 1000 ** 0.5)        # ~sqrt(N) for IVF
+    flat = serving.capacity_estimate(1e6, 100, qps=10, ms_per_query=5.0)  # a cost that does not grow
+    assert flat["latency_ms"] == 5.0 and flat["shards"] == 1 and flat["machines"] == 1
+
+
+@pytest.mark.parametrize("kwargs, name", [
+    ({"n_items": 0}, "n_items"), ({"bytes_per_item": -1}, "bytes_per_item"), ({"qps": float("nan")}, "qps"),
+    ({"ms_per_query": -0.1}, "ms_per_query"), ({"measured_items": 0}, "measured_items"),
+    ({"cost_exponent": 3}, "cost_exponent"), ({"machine_memory_gb": 0}, "machine_memory_gb"),
+    ({"cores_per_machine": 0}, "cores_per_machine")])
+def test_capacity_estimate_rejects_bad_figures(kwargs, name):
+    args = {"n_items": 1e9, "bytes_per_item": 512, "qps": 100, "ms_per_query": 1.0, "measured_items": 1e6}
+    with pytest.raises(ValueError, match=name):
+        serving.capacity_estimate(**{**args, **kwargs})

