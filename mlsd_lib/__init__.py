@@ -41,6 +41,13 @@ module                                  chapter   concern
 ``scenes``, ``baselines``, ``mining``,            errors by kind, blurring, composite scenes
 ``pipeline``, ``viz``, ``widgets``)               with planted boxes, Haar cascades, hard-negative
                                                   mining, the batch blurring pipeline, widgets
+``text`` (``normalize``, ``tokenize``,  4         normalisation, word/character/BPE tokenisers,
+``hashing``, ``vectorize``, ``index``,            lookup table vs hashing, BoW and TF-IDF, the
+``_checks``)                                      inverted index with BM25; string input checks
+``video`` (``corpus``, ``encoders``,    4         the planted video corpus, frame- and
+``search``, ``tagging``, ``online``,              video-level towers, text towers, the fusing
+``widgets``)                                      layer and served engine, the auto-tagger,
+                                                  simulated searchers, the search box
 ``recsys`` (``base``, ``feedback``,     6         feedback matrix, MF (SGD/WALS), two-tower,
 ``mf``, ``two_tower``, ``content``,               content, baselines, evaluation, tuning, cold
 ``baselines``, ``rating_baseline``,               start, candidate generation, re-ranking, the

@@ -1,0 +1,153 @@
+"""The text package of chapter 4: normalisation, tokenisers, hashing, TF-IDF and BM25,
+each held to an independent reference."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.feature_extraction.text import (
+    CountVectorizer,
+    HashingVectorizer,
+    TfidfTransformer,
+    TfidfVectorizer,
+)
+
+from mlsd_lib.text import (
+    BPETokenizer,
+    InvertedIndex,
+    TextVectorizer,
+    Vocabulary,
+    char_tokenize,
+    collision_rate,
+    hash_ids,
+    normalize_text,
+    word_tokenize,
+)
+
+DOCS = ["Red sneakers sliding to the left!", "A blue handbag, slowly moving up", "my new haul :)",
+        "red red dress, fast", "Montréal street style: a coat", "", "sneaker review  -- unboxing the SNEAKER"]
+
+
+def test_montreal_pair_reduces_to_one_form():
+    a = normalize_text("A person walking with his dog in Montréal !")
+    b = normalize_text("a person walks with his dog, in Montreal.")
+    assert a == b == "a person walk with his dog in montreal"
+
+
+@pytest.mark.parametrize("text", ["", "?!...", "   ", "\t\n"])
+def test_empty_and_punctuation_only_text_normalises_to_nothing(text):
+    assert normalize_text(text) == "" and word_tokenize(text) == [] and char_tokenize(text) == []
+
+
+def test_other_scripts_survive_normalisation():
+    assert normalize_text("東京 ЗИМА") == "東京 зима"
+
+
+@pytest.mark.parametrize("bad", [None, 3, b"bytes", ["a"]])
+def test_normalize_rejects_non_strings(bad):
+    with pytest.raises(TypeError, match="text"):
+        normalize_text(bad)
+
+
+@pytest.mark.parametrize("weighting", ["count", "tfidf"])
+def test_vectorizer_equals_scikit_learn(weighting):
+    docs = [word_tokenize(d) for d in DOCS]
+    ours = TextVectorizer(weighting).fit(docs)
+    ref_cls = TfidfVectorizer if weighting == "tfidf" else CountVectorizer
+    kw = {} if weighting == "tfidf" else {}
+    ref = ref_cls(analyzer=lambda d: d, **kw).fit(docs)
+    new = [word_tokenize("red sneaker zebra"), []]
+    a, b = ours.transform(docs + new).toarray(), ref.transform(docs + new).toarray()
+    if weighting == "count":
+        b = b / np.maximum(np.linalg.norm(b, axis=1, keepdims=True), 1e-300)
+    np.testing.assert_allclose(a, b, atol=1e-12)
+    assert ours.vocabulary_.id_to_token_[1:] == list(ref.get_feature_names_out())
+
+
+def test_hashed_tfidf_equals_scikit_learn_hashing_vectorizer():
+    docs = [word_tokenize(d) for d in DOCS]
+    ours = TextVectorizer("tfidf", n_buckets=64).fit(docs).transform(docs).toarray()
+    counts = HashingVectorizer(analyzer=lambda d: d, n_features=64, alternate_sign=False, norm=None).transform(docs)
+    ref = TfidfTransformer().fit(counts).transform(counts).toarray()
+    np.testing.assert_allclose(ours, ref, atol=1e-12)
+
+
+def test_bow_ignores_word_order():
+    a, b = word_tokenize("let's watch TV after work"), word_tokenize("let's work after watch TV")
+    v = TextVectorizer("count").fit([a, b])
+    assert (v.transform([a]) != v.transform([b])).nnz == 0
+
+
+def test_lookup_table_vs_hashing():
+    v = Vocabulary().fit([["red", "shoe"], ["blue"]])
+    assert v.ids(["zebra"]).tolist() == [0] and v.tokens(v.ids(["red"])) == ["red"]
+    assert v.memory_bytes() > 0 and len(v) == 4
+    assert hash_ids(["zebra"], 16)[0] == hash_ids(["zebra"], 16)[0] < 16      # any token gets an id
+    words = [f"w{i}" for i in range(200)]
+    assert collision_rate(words, 10) == 1.0 and collision_rate(words, 10**7) == 0.0
+
+
+def _reference_bm25(docs, query, k1=1.2, b=0.75):
+    """BM25 from the formula, dense, term by term (Lucene's idf)."""
+    n, avgdl = len(docs), np.mean([len(d) for d in docs])
+    out = np.zeros(n)
+    for t in query:
+        df = sum(t in d for d in docs)
+        idf = np.log(1 + (n - df + 0.5) / (df + 0.5))
+        for i, d in enumerate(docs):
+            tf = d.count(t)
+            out[i] += idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * len(d) / avgdl))
+    return out
+
+
+@pytest.mark.parametrize(("k1", "b"), [(1.2, 0.75), (1.5, 0.5), (0.9, 0.0)])
+def test_bm25_equals_the_formula(k1, b):
+    rng = np.random.default_rng(0)
+    words = [f"t{i}" for i in range(30)]
+    docs = [list(rng.choice(words, rng.integers(1, 20))) for _ in range(60)]
+    idx = InvertedIndex(k1, b)
+    idx.add(docs)
+    for _ in range(20):
+        q = list(rng.choice(words + ["unseen"], rng.integers(1, 5)))
+        np.testing.assert_allclose(idx.scores(q), _reference_bm25(docs, q, k1, b), atol=1e-12)
+
+
+def test_incremental_add_equals_a_rebuild():
+    docs = [word_tokenize(d) for d in DOCS]
+    grown = InvertedIndex()
+    grown.add(docs[:3])
+    grown.search(["red"], 3)          # fills the posting cache before the next upload
+    new_ids = grown.add(docs[3:])
+    rebuilt = InvertedIndex()
+    rebuilt.add(docs)
+    assert new_ids.tolist() == list(range(3, len(docs)))
+    for q in (["red"], ["sneaker", "review"], ["coat", "montreal"]):
+        np.testing.assert_allclose(grown.scores(q), rebuilt.scores(q))
+    assert grown.search(["montreal"], 1)[0].tolist() == [4]
+
+
+def test_search_on_empty_query_or_index_returns_nothing():
+    assert InvertedIndex().search(["red"], 5)[0].tolist() == []
+    idx = InvertedIndex()
+    idx.add([["a"]])
+    assert idx.search([], 5)[0].tolist() == []
+
+
+@pytest.mark.parametrize(("call", "match"), [
+    (lambda: InvertedIndex(k1=-1), "k1"), (lambda: InvertedIndex(b=2), "b"),
+    (lambda: InvertedIndex().add("red shoe"), "docs"), (lambda: InvertedIndex().search("red", 3), "query"),
+    (lambda: InvertedIndex().search(["red"], 0), "k"), (lambda: TextVectorizer("bm25"), "weighting"),
+    (lambda: TextVectorizer().transform([["a"]]), "fit"), (lambda: hash_ids(["a"], 0), "n_buckets"),
+    (lambda: Vocabulary().ids(["a"]), "fit"), (lambda: BPETokenizer().tokenize("a"), "fit"),
+    (lambda: BPETokenizer(vocab_size=1), "vocab_size"), (lambda: collision_rate([], 4), "tokens"),
+])
+def test_bad_input_is_named(call, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        call()
+
+
+def test_bpe_splits_unseen_words_into_known_pieces():
+    bpe = BPETokenizer(vocab_size=60).fit(DOCS * 3)
+    pieces = bpe.tokenize("sneakerz")
+    assert "".join(pieces).replace("</w>", "") == "sneakerz" and len(pieces) < len("sneakerz")
+    assert all(p in bpe.vocab_ or len(p.replace("</w>", "")) == 1 for p in pieces)
