@@ -11,3 +11,70 @@ users and the chapter's widget.
 
 Introduced in chapter 4.
 """
+
+from mlsd_lib.video.corpus import (
+    BACKGROUNDS,
+    BOILERPLATE,
+    CLASS_WORDS,
+    CLICKBAIT,
+    COLOURS,
+    DIRECTIONS,
+    FILLERS,
+    OPPOSITE,
+    SPEEDS,
+    TOPICS,
+    UploadHabits,
+    VideoCorpus,
+    describe_upload,
+    make_query,
+    make_video_corpus,
+    render_background,
+    render_clip,
+    reverse_query,
+)
+from mlsd_lib.video.encoders import (
+    MEAN,
+    STD,
+    EmbeddingBagTower,
+    FrameEncoder,
+    ProjectionTower,
+    SparseTextTower,
+    TransformerTower,
+    TwoStreamEncoder,
+    count_macs,
+    embed,
+    motion_track,
+    pad_ids,
+    preprocess_clips,
+    train_dual_encoder,
+)
+from mlsd_lib.video.online import (
+    simulate_sessions,
+)
+from mlsd_lib.video.search import (
+    SearchResponse,
+    VideoSearchEngine,
+    fuse_candidates,
+    fused_ranks,
+    normalise_scores,
+    rank_metrics,
+    ranks_from_scores,
+    target_ranks,
+)
+from mlsd_lib.video.tagging import (
+    ATTRIBUTES,
+    AutoTagger,
+)
+from mlsd_lib.video.widgets import (
+    search_box,
+)
+
+__all__ = [
+    "BACKGROUNDS", "BOILERPLATE", "CLASS_WORDS", "CLICKBAIT", "COLOURS", "DIRECTIONS", "FILLERS", "OPPOSITE",
+    "SPEEDS", "TOPICS", "UploadHabits", "VideoCorpus", "describe_upload", "make_query", "make_video_corpus",
+    "render_background", "render_clip", "reverse_query", "EmbeddingBagTower", "FrameEncoder", "MEAN",
+    "ProjectionTower", "STD", "SparseTextTower", "TransformerTower", "TwoStreamEncoder", "count_macs",
+    "embed", "motion_track", "pad_ids", "preprocess_clips", "train_dual_encoder", "SearchResponse",
+    "VideoSearchEngine", "fuse_candidates", "fused_ranks", "normalise_scores", "rank_metrics",
+    "ranks_from_scores", "target_ranks", "ATTRIBUTES", "AutoTagger", "simulate_sessions", "search_box",
+]
