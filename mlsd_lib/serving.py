@@ -107,6 +107,7 @@ def distill(
     Soft targets carry the teacher's confidence, which a 0/1 label does not.
     """
     from mlsd_lib.sampling import batches
+    from mlsd_lib.training import fit
 
     _check_module(teacher, "teacher")
     _check_module(student, "student")
@@ -121,21 +122,21 @@ def distill(
     teacher.eval()
     with torch.no_grad():
         soft = torch.sigmoid(teacher(Xa).squeeze(-1) / temperature)
-    torch.manual_seed(seed)
-    opt = torch.optim.Adam(student.parameters(), lr=check_float(lr, "lr", low=0, low_open=True))
     rng = np.random.default_rng(seed)
     bce = nn.functional.binary_cross_entropy_with_logits
-    for _ in range(check_int(epochs, "epochs", low=1)):
-        student.train()
-        for idx in batches(len(Xa), check_int(batch_size, "batch_size", low=1), seed=rng):
-            opt.zero_grad()
-            z = student(Xa[idx]).squeeze(-1)
-            # T^2 keeps the soft-target gradient on the same scale as the hard-label one.
-            loss = alpha * temperature**2 * bce(z / temperature, soft[idx])
-            if yt is not None and alpha < 1:
-                loss = loss + (1 - alpha) * bce(z, yt[idx])
-            loss.backward()
-            opt.step()
+    batch_size = check_int(batch_size, "batch_size", low=1)
+
+    def step(idx: np.ndarray) -> torch.Tensor:
+        z = student(Xa[idx]).squeeze(-1)
+        # T^2 keeps the soft-target gradient on the same scale as the hard-label one.
+        loss = alpha * temperature**2 * bce(z / temperature, soft[idx])
+        if yt is not None and alpha < 1:
+            loss = loss + (1 - alpha) * bce(z, yt[idx])
+        return loss
+
+    fit(student, step, lambda epoch: batches(len(Xa), batch_size, seed=rng),
+        epochs=check_int(epochs, "epochs", low=1), seed=seed,
+        optimizer=torch.optim.Adam(student.parameters(), lr=check_float(lr, "lr", low=0, low_open=True)))
     student.eval()
     return student
 

@@ -5,11 +5,14 @@ Introduced in chapter 1, "Model development". Everything is seeded and runs on t
 
 from __future__ import annotations
 
+import copy
+import math
 import os
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import torch
@@ -27,7 +30,7 @@ from mlsd_lib._validation import (
     check_sequence,
 )
 from mlsd_lib.losses import focal_loss, regression_loss
-from mlsd_lib.sampling import batches
+from mlsd_lib.sampling import batches as index_batches
 
 
 def _xy(X: ArrayLike, y: ArrayLike, binary: bool) -> tuple[torch.Tensor, torch.Tensor]:
@@ -173,10 +176,136 @@ def epochs_to_reach(curve: ArrayLike, target: float) -> int:
 
 @dataclass
 class History:
-    """Per-epoch training and validation losses."""
+    """What :func:`fit` recorded.
+
+    ``train_loss`` holds one mean loss per epoch (weighted by batch size), ``step_loss`` one loss
+    per optimiser step, ``val_score`` one ``validate(model)`` value per epoch; ``best_epoch``
+    (1-based) is the epoch whose weights the model holds at the end when ``restore_best``.
+    """
 
     train_loss: list[float] = field(default_factory=list)
-    val_loss: list[float] = field(default_factory=list)
+    step_loss: list[float] = field(default_factory=list)
+    val_score: list[float] = field(default_factory=list)
+    best_epoch: int | None = None
+    stopped_early: bool = False
+
+    @property
+    def val_loss(self) -> list[float]:
+        """``val_score`` under the name a loss-valued validation reads best with."""
+        return self.val_score
+
+
+def _batch_size_of(batch: object) -> int:
+    if isinstance(batch, (tuple, list)) and batch:
+        batch = batch[0]
+    return len(batch) if hasattr(batch, "__len__") else 1
+
+
+def fit(
+    model: nn.Module,
+    step: Callable[[Any], torch.Tensor | tuple[torch.Tensor, float]],
+    batches: Callable[[int], Iterable[Any]],
+    *,
+    epochs: int,
+    optimizer: torch.optim.Optimizer,
+    scheduler: torch.optim.lr_scheduler.LRScheduler | None = None,
+    seed: int | None = None,
+    validate: Callable[[nn.Module], float] | None = None,
+    mode: str = "min",
+    patience: int | None = None,
+    restore_best: bool = True,
+    progress: bool | str = False,
+) -> History:
+    """The one mini-batch training loop of the library.
+
+    Each epoch iterates ``batches(epoch)``; each batch goes to ``step(batch)``, which returns the
+    loss to minimise (or ``(loss, value)`` to log ``value`` instead, e.g. the loss without its
+    penalty). ``fit`` owns what every loop needs: seeding torch's global generator (dropout), the
+    ``tqdm.auto`` bar (``progress`` may be its label), the loss history, a guard against a
+    diverged loss, ``model.train()``/``model.eval()``, an optional ``validate(model)`` after each
+    epoch (``mode`` "min" or "max" says which way is better) and early stopping after
+    ``patience`` epochs without improvement, restoring the best epoch's weights.
+    The caller keeps the data order: ``batches`` draws from its own seeded generator.
+
+    Introduced in chapter 1, "Model development".
+
+    Examples
+    --------
+    >>> net = nn.Linear(1, 1)
+    >>> X = torch.linspace(-1, 1, 32)[:, None]; y = 3 * X
+    >>> opt = torch.optim.SGD(net.parameters(), lr=0.5)
+    >>> hist = fit(net, lambda i: nn.functional.mse_loss(net(X[i]), y[i]),
+    ...            lambda epoch: torch.arange(32).split(8), epochs=20, optimizer=opt, seed=0)
+    >>> len(hist.train_loss), len(hist.step_loss), hist.train_loss[-1] < 1e-3
+    (20, 80, True)
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    if not isinstance(optimizer, torch.optim.Optimizer):
+        raise TypeError(f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}")
+    for name, fn in (("step", step), ("batches", batches)):
+        if not callable(fn):
+            raise TypeError(f"{name} must be callable, got {type(fn).__name__}")
+    if validate is not None and not callable(validate):
+        raise TypeError(f"validate must be callable or None, got {type(validate).__name__}")
+    epochs = check_int(epochs, "epochs", low=1)
+    check_choice(mode, "mode", ("min", "max"))
+    if patience is not None:
+        patience = check_int(patience, "patience", low=1)
+        if validate is None:
+            raise ValueError("patience needs validate: early stopping watches the validation score")
+    if seed is not None:
+        torch.manual_seed(check_int(seed, "seed", low=0))
+    from tqdm.auto import tqdm
+
+    hist = History()
+    sign = 1.0 if mode == "min" else -1.0
+    best, best_state, waited = math.inf, None, 0
+    bar = tqdm(range(epochs), desc=progress if isinstance(progress, str) else "training",
+               disable=not progress, leave=False)
+    for epoch in bar:
+        model.train()
+        total, seen = 0.0, 0
+        for batch in batches(epoch):
+            out = step(batch)
+            loss, value = out if isinstance(out, tuple) else (out, None)
+            if not bool(torch.isfinite(loss)):
+                raise ValueError(f"training diverged (loss {float(loss)}) in epoch {epoch + 1}; "
+                                 "lower the learning rate")
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            if scheduler is not None:
+                scheduler.step()
+            value = float(loss.detach()) if value is None else float(value)
+            n = _batch_size_of(batch)
+            hist.step_loss.append(value)
+            total += value * n
+            seen += n
+        if seen == 0:
+            raise ValueError(f"batches({epoch}) yielded no batch; it must cover the training data")
+        hist.train_loss.append(total / seen)
+        bar.set_postfix(loss=f"{hist.train_loss[-1]:.4g}", refresh=False)
+        if validate is None:
+            continue
+        model.eval()
+        with torch.no_grad():
+            score = float(validate(model))
+        hist.val_score.append(score)
+        if sign * score < best:
+            best, waited, hist.best_epoch = sign * score, 0, epoch + 1
+            if restore_best and patience is not None:
+                best_state = copy.deepcopy(model.state_dict())
+        else:
+            waited += 1
+            if patience is not None and waited >= patience:
+                hist.stopped_early = True
+                break
+    bar.close()
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    model.eval()
+    return hist
 
 
 def train_network(
@@ -213,35 +342,20 @@ def train_network(
     batch_size = check_int(batch_size, "batch_size", low=1)
     l1 = check_float(l1, "l1", low=0)
     crit = _criterion(task, loss)
-    torch.manual_seed(seed)
     opt = torch.optim.Adam(model.parameters(), lr=check_float(lr, "lr", low=0, low_open=True),
                            weight_decay=check_float(weight_decay, "weight_decay", low=0))
-    hist = History()
     rng = np.random.default_rng(seed)
-    loop = range(epochs)
-    if progress:
-        from tqdm.auto import tqdm
 
-        loop = tqdm(loop, desc=progress if isinstance(progress, str) else "epochs", leave=False)
-    for _ in loop:
-        model.train()
-        total = 0.0
-        for idx in batches(len(Xt), batch_size, seed=rng):
-            opt.zero_grad()
-            out = model(Xt[idx]).squeeze(-1)
-            batch_loss = crit(out, yt[idx])
-            total += batch_loss.item() * len(idx)
-            if l1 > 0:
-                batch_loss = batch_loss + l1 * sum(p.abs().sum() for n, p in model.named_parameters() if "weight" in n)
-            batch_loss.backward()
-            opt.step()
-        hist.train_loss.append(total / len(Xt))
-        if has_val:
-            model.eval()
-            with torch.no_grad():
-                hist.val_loss.append(crit(model(Xv).squeeze(-1), yv).item())
-    model.eval()
-    return hist
+    def step(idx: np.ndarray) -> tuple[torch.Tensor, float]:
+        data_loss = crit(model(Xt[idx]).squeeze(-1), yt[idx])
+        if l1 == 0:
+            return data_loss, float(data_loss.detach())
+        penalty = sum(p.abs().sum() for n, p in model.named_parameters() if "weight" in n)
+        return data_loss + l1 * penalty, float(data_loss.detach())
+
+    validate = (lambda m: crit(m(Xv).squeeze(-1), yv).item()) if has_val else None
+    return fit(model, step, lambda epoch: index_batches(len(Xt), batch_size, seed=rng), epochs=epochs,
+               optimizer=opt, seed=seed, validate=validate, progress=progress)
 
 
 def _criterion(task: str, loss: str):
@@ -300,15 +414,10 @@ def fit_embedding_classifier(
     batch_size = check_int(batch_size, "batch_size", low=1)
     torch.manual_seed(check_int(seed, "seed", low=0))
     model = EmbeddingClassifier(card, Xn.shape[1], dim=dim)
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
     rng = np.random.default_rng(seed)
-    for _ in range(check_int(epochs, "epochs", low=1)):
-        model.train()
-        for idx in batches(len(yt), batch_size, seed=rng):
-            opt.zero_grad()
-            nn.functional.binary_cross_entropy_with_logits(model(c[idx], Xn[idx]), yt[idx]).backward()
-            opt.step()
-    model.eval()
+    fit(model, lambda idx: nn.functional.binary_cross_entropy_with_logits(model(c[idx], Xn[idx]), yt[idx]),
+        lambda epoch: index_batches(len(yt), batch_size, seed=rng), epochs=check_int(epochs, "epochs", low=1),
+        optimizer=torch.optim.Adam(model.parameters(), lr=lr))
     return model
 
 

@@ -412,6 +412,15 @@ def _mlp_xy(n=12):
     return {"X": np.linspace(-1, 1, 2 * n).reshape(n, 2), "y": np.arange(n) % 2}
 
 
+def _fit_line(**kw):
+    """T.fit on y = 2x with a linear model; validation is the negated training loss."""
+    net = torch.nn.Linear(1, 1)
+    X = torch.linspace(-1, 1, 16)[:, None]
+    loss = lambda idx: torch.nn.functional.mse_loss(net(X[idx]), 2 * X[idx])  # noqa: E731
+    return T.fit(net, loss, lambda epoch: torch.arange(16).split(4), optimizer=torch.optim.SGD(net.parameters(), lr=0.1),
+                 validate=lambda m: -float(loss(torch.arange(16))), **kw)
+
+
 TRAINING = [
     Case(T.make_mlp, st.tuples(st.integers(1, 5), st.lists(st.integers(1, 4), max_size=2), st.floats(0, 0.9)).map(
         lambda t: {"in_dim": t[0], "hidden": t[1], "dropout": t[2]}),
@@ -431,6 +440,11 @@ TRAINING = [
          lambda r, kw: (isinstance(r, T.History), finite_array(np.array(r.train_loss), 0)) and None,
          {"X": "array", "y": "array", "task": "choice", "epochs": "count", "lr": "pos", "batch_size": "count"},
          call=lambda kw: T.train_network(T.make_mlp(2, (4,)), **kw), covers=(T.History,), examples=3, bad_examples=1),
+    Case(T.fit, st.sampled_from([None, 2]).map(lambda p: {"epochs": 3, "mode": "max", "patience": p, "seed": 0}),
+         lambda r, kw: (finite_array(np.array(r.step_loss)),
+                        (isinstance(r, T.History) and len(r.train_loss) <= kw["epochs"]) or pytest.fail(str(r))) and None,
+         {"epochs": "count", "mode": "choice", "seed": "seed"}, call=lambda kw: _fit_line(**kw),
+         examples=2, bad_examples=1),
     Case(T.predict, st.just(_mlp_xy()), lambda r, kw: finite_array(r, 0, 1), {"X": "array"},
          call=lambda kw: T.predict(T.make_mlp(2, (4,)), kw["X"]), examples=1),
     Case(T.fit_embedding_classifier, st.just({"codes": np.arange(12).reshape(6, 2) % 3, "numeric": np.ones((6, 1)),

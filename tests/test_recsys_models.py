@@ -131,14 +131,14 @@ def test_baseline_errors():
 def test_two_tower_in_batch_loss_and_logq_correction():
     # With one positive per user and a perfect score for it, the in-batch loss is small; the
     # log-Q correction must not change which item a user prefers when all items are equally
-    # popular, and on_epoch sees every epoch.
+    # popular, and validate sees every epoch.
     R = sp.csr_matrix(np.kron(np.eye(2), np.ones((10, 8))))
     seen = []
     a = TwoTowerRecommender(np.eye(16), dim=8, hidden=32, epochs=4, batch_size=16, seed=0).fit(
-        R, np.zeros(R.nnz), on_epoch=lambda e, m: seen.append(e))
+        R, np.zeros(R.nnz), validate=lambda m: seen.append(len(seen) + 1) or float(len(seen)))
     b = TwoTowerRecommender(np.eye(16), dim=8, hidden=32, epochs=4, batch_size=16, seed=0,
                             logq_correction=False).fit(R, np.zeros(R.nnz))
-    assert seen == [1, 2, 3, 4]
+    assert seen == [1, 2, 3, 4] and a.val_history_ == [1.0, 2.0, 3.0, 4.0]
     # every item has the same count, so log Q is a constant shift: identical training
     np.testing.assert_allclose(a.history_, b.history_, rtol=1e-5)
     E = a.item_embeddings()

@@ -17,6 +17,8 @@ Introduced in chapter 6, "Model development: two-tower network".
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import scipy.sparse as sp
 import torch
@@ -25,6 +27,7 @@ from torch import nn
 
 from mlsd_lib._validation import as_array, check_float, check_int, check_sequence, check_sets
 from mlsd_lib.recsys.mf import check_feedback
+from mlsd_lib.training import fit
 
 
 class TwoTowerModel(nn.Module):
@@ -101,6 +104,7 @@ class TwoTowerRecommender:
         self.logq_correction = bool(logq_correction)
         self.seed = check_int(seed, "seed", low=0)
         self.history_: list[float] = []
+        self.val_history_: list[float] = []
 
     @property
     def n_items(self) -> int:
@@ -112,15 +116,17 @@ class TwoTowerRecommender:
         return torch.as_tensor(time_context(times), dtype=torch.float32)
 
     def fit(self, R: sp.spmatrix, times: ArrayLike, progress: bool = False,
-            known_items: ArrayLike | None = None, on_epoch=None) -> TwoTowerRecommender:
+            known_items: ArrayLike | None = None,
+            validate: Callable[[TwoTowerRecommender], float] | None = None) -> TwoTowerRecommender:
         """Train on the positives of ``R``; ``times`` gives each positive's Unix time, in
         ``R``'s CSR order, for the context features. ``known_items`` (a boolean mask) marks
         items whose ID embedding may be learned; others are served from features only.
 
         Each batch holds ``batch_size`` positives ``(user, item)``; the user's history for
         that example leaves the item out (else the tower learns to find it in its own input).
-        ``history_`` holds the mean in-batch cross-entropy per epoch; ``on_epoch(epoch, self)``,
-        if given, is called after each epoch (e.g. to track a validation metric).
+        ``history_`` holds the mean in-batch cross-entropy per epoch. ``validate(self)``, if
+        given, is called after each epoch (e.g. validation precision); ``val_history_`` holds
+        its values. Training runs through :func:`mlsd_lib.training.fit`.
         """
         R = check_feedback(R)
         if R.shape[1] != self.n_items:
@@ -147,40 +153,28 @@ class TwoTowerRecommender:
         if not self.logq_correction:
             log_q = torch.zeros_like(log_q)
         opt = torch.optim.Adam(self.model.parameters(), lr=self.learning_rate, weight_decay=self.weight_decay)
-        epochs = range(self.epochs)
-        if progress:
-            from tqdm.auto import tqdm
 
-            epochs = tqdm(epochs, desc="two-tower", leave=False)
-        self.history_ = []
-        self.model.train()
-        for _ in epochs:
-            total, n_batches = 0.0, 0
-            for batch in np.array_split(rng.permutation(R.nnz), max(1, R.nnz // self.batch_size)):
-                u = torch.as_tensor(rows[batch])
-                i = torch.as_tensor(cols[batch])
-                n_hist = torch.as_tensor(np.maximum(counts[rows[batch]] - 1, 1))[:, None]
-                id_sum = torch.sparse.mm(Rt, self.model.history_id.weight[: self.n_items])
-                hist_id = (id_sum[u] - self.model.history_id(self._id_map[i])) / n_hist
-                hist_feat = (feat_sum[u] - self.item_features[i]) / n_hist
-                users = self._normalise(self.model.user_tower(hist_id, hist_feat, ctx_all[batch]))
-                items = self._normalise(self.model.item_tower(self._id_map[i], self.item_features[i]))
-                logits = users @ items.T / self.temperature - log_q[i][None, :]
-                # The same item twice in a batch is not a negative of itself.
-                same = (i[:, None] == i[None, :]) & ~torch.eye(len(batch), dtype=torch.bool)
-                logits = logits.masked_fill(same, float("-inf"))
-                loss = nn.functional.cross_entropy(logits, torch.arange(len(batch)))
-                opt.zero_grad()
-                loss.backward()
-                opt.step()
-                total += float(loss.detach())
-                n_batches += 1
-            self.history_.append(total / n_batches)
-            if on_epoch is not None:
-                self.model.eval()
-                on_epoch(len(self.history_), self)
-                self.model.train()
-        self.model.eval()
+        def step(batch: np.ndarray) -> torch.Tensor:
+            u = torch.as_tensor(rows[batch])
+            i = torch.as_tensor(cols[batch])
+            n_hist = torch.as_tensor(np.maximum(counts[rows[batch]] - 1, 1))[:, None]
+            id_sum = torch.sparse.mm(Rt, self.model.history_id.weight[: self.n_items])
+            hist_id = (id_sum[u] - self.model.history_id(self._id_map[i])) / n_hist
+            hist_feat = (feat_sum[u] - self.item_features[i]) / n_hist
+            users = self._normalise(self.model.user_tower(hist_id, hist_feat, ctx_all[batch]))
+            items = self._normalise(self.model.item_tower(self._id_map[i], self.item_features[i]))
+            logits = users @ items.T / self.temperature - log_q[i][None, :]
+            # The same item twice in a batch is not a negative of itself.
+            same = (i[:, None] == i[None, :]) & ~torch.eye(len(batch), dtype=torch.bool)
+            return nn.functional.cross_entropy(logits.masked_fill(same, float("-inf")), torch.arange(len(batch)))
+
+        def epoch_batches(epoch: int) -> list[np.ndarray]:
+            return np.array_split(rng.permutation(R.nnz), max(1, R.nnz // self.batch_size))
+
+        hist = fit(self.model, step, epoch_batches, epochs=self.epochs, optimizer=opt,
+                   validate=None if validate is None else (lambda _model: validate(self)), mode="max",
+                   progress="two-tower" if progress else False)
+        self.history_, self.val_history_ = hist.train_loss, hist.val_score
         return self
 
     def _normalise(self, X: torch.Tensor) -> torch.Tensor:
@@ -287,14 +281,15 @@ def select_two_tower(
     best: dict[float, np.ndarray] = {}
 
     def track(temp: float):
-        def on_epoch(epoch: int, m: TwoTowerRecommender) -> None:
+        def validate(m: TwoTowerRecommender) -> float:
             S = m.user_embeddings(histories, context_times) @ m.item_embeddings().T
             curves.setdefault(temp, []).append(evaluate_lists(top_k(S, k, exclude), relevant, ks=ks)[f"precision@{k}"])
             if curves[temp][-1] >= max(curves[temp]):
                 best[temp] = S
-        return on_epoch
+            return curves[temp][-1]
+        return validate
 
     for temp in temperatures:
         TwoTowerRecommender(item_features, temperature=temp, epochs=epochs, seed=seed).fit(
-            R, times, progress=progress, on_epoch=track(temp))
+            R, times, progress=progress, validate=track(temp))
     return curves, best

@@ -172,7 +172,7 @@ def train_contrastive(
     2
     """
     torch = _torch()
-    from tqdm.auto import tqdm
+    from mlsd_lib.training import fit
 
     x = to_tensor(images)
     n = len(x)
@@ -194,33 +194,21 @@ def train_contrastive(
     steps_per_epoch = n // batch_size  # drop the ragged last batch: fewer negatives there
     opt = torch.optim.Adam(encoder.parameters(), lr=lr)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=epochs * steps_per_epoch)
-    losses: list[float] = []
-    encoder.train()
-    bar = tqdm(total=epochs * steps_per_epoch, desc="contrastive training", disable=not progress)
-    for _ in range(epochs):
-        order = torch.randperm(n, generator=g)
-        for s in range(steps_per_epoch):
-            idx = order[s * batch_size:(s + 1) * batch_size]
-            batch = x[idx]
-            v1 = random_augment(batch, augment, generator=g)
-            v2 = random_augment(batch, augment, generator=g)
-            z1, z2 = encoder(v1), encoder(v2)
-            if y is None:
-                loss = info_nce_loss(z1, z2, temperature)
-            else:
-                loss = supervised_contrastive_loss(z1, z2, y[idx], temperature)
-            if not bool(torch.isfinite(loss)):
-                raise ValueError(f"contrastive training diverged (loss {float(loss)}) at lr={lr}; lower lr")
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            sched.step()
-            losses.append(float(loss.detach()))
-            bar.update(1)
-            bar.set_postfix(loss=f"{losses[-1]:.3f}", refresh=False)
-    bar.close()
-    encoder.eval()
-    return TrainResult(encoder, losses)
+
+    def epoch_batches(epoch: int):
+        return torch.randperm(n, generator=g)[: steps_per_epoch * batch_size].split(batch_size)
+
+    def step(idx):
+        batch = x[idx]
+        z1 = encoder(random_augment(batch, augment, generator=g))
+        z2 = encoder(random_augment(batch, augment, generator=g))
+        if y is None:
+            return info_nce_loss(z1, z2, temperature)
+        return supervised_contrastive_loss(z1, z2, y[idx], temperature)
+
+    hist = fit(encoder, step, epoch_batches, epochs=epochs, optimizer=opt, scheduler=sched,
+               progress="contrastive training" if progress else False)
+    return TrainResult(encoder, hist.step_loss)
 
 
 def random_encoder(dim: int = 128, widths: tuple[int, int, int] = (16, 32, 64), seed: int = 0) -> SmallCNN:
