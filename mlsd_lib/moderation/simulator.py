@@ -68,6 +68,11 @@ def _vocabulary() -> dict[str, list[str]]:
         + _expand("We are going to destroy them {w}", w=("on Saturday", "in the derby", "next match"))
         + _expand("{w} is dead meat {t}", w=("He", "You", "That team"), t=("tomorrow", "after the match")),
         "meme": list(MEME_PHRASES),
+        "sad": _expand("{a} {b}", a=("Today was a really hard day", "I am so tired of everything",
+                                     "Feeling empty again", "Everything feels heavy lately"),
+                       b=("", "...", "honestly", "and I do not know why")),
+        "promo": _expand("{a} {b}", a=("Check out my new page", "Link in bio", "New post up, go see it",
+                                       "Follow for more"), b=("", "!", "today", "friends")),
         "benign": _expand("{a} {b} {c}", a=("Just had", "Finally tried", "Loving", "Cannot stop thinking about"),
                           b=("a great coffee", "the new pasta place", "my morning run", "this weather",
                               "the concert", "my new jacket", "our trip to the coast", "this book"),
@@ -264,6 +269,13 @@ def simulate_posts(n: int, *, n_images: int, n_cities: int = 300, n_countries: i
     for k in ("violence", "hate", "self_harm", "spam"):
         m = kind == k
         text[m] = pick(k, m.sum())
+    # Ordinary users post sad and promotional lines too; some self-harm and spam posts use
+    # only those, so their words alone do not give them away.
+    for k, harm, share, benign_share in (("sad", "self_harm", 0.5, 0.04), ("promo", "spam", 0.4, 0.04)):
+        m = (kind == harm) & (rng.random(n) < share)
+        text[m] = pick(k, m.sum())
+        m = (kind == "benign") & (rng.random(n) < benign_share)
+        text[m] = pick(k, m.sum())
     m = kind == "violence_image"                       # harmful picture, harmless words
     image_class[m] = WEAPON_IMAGE
     m = kind == "nudity"
@@ -327,7 +339,8 @@ def simulate_posts(n: int, *, n_images: int, n_cities: int = 300, n_countries: i
         "author_id": author, "kind": kind, "image_class": image_class,
         "hour": rng.integers(0, 24, n), "device": rng.choice(len(DEVICES), n, p=[0.7, 0.25, 0.05]),
         "likes": likes, "shares": shares, "comments": n_comments, "early_reports": early_reports,
-        "impressions": impressions, "posted_day": t_post, "reports": n_reports,
+        "early_impressions": early, "impressions": impressions,
+        "viewers": np.floor(impressions / rng.uniform(1.0, 3.0, n)), "posted_day": t_post, "reports": n_reports,
     })
     frame = pd.concat([frame, a], axis=1)
     return Posts(frame, text, image, comments, labels, natural)
