@@ -16,7 +16,7 @@ from _contract import COVERED
 import mlsd_lib
 
 PROPERTY_MODULES = ("test_properties_core", "test_properties_metrics", "test_properties_recsys",
-                    "test_properties_search", "test_properties_claims")
+                    "test_properties_search", "test_properties_claims", "test_properties_moderation")
 
 # Figures and widgets draw; their contract is a picture, checked by the notebooks and the
 # built book (tests/built_book_check.py), not by a range.
@@ -26,6 +26,7 @@ EXCLUDED_MODULES = {
     "mlsd_lib.widgets": "widgets",
     "mlsd_lib.vision.widgets": "widgets",
     "mlsd_lib.recsys.widgets": "widgets",
+    "mlsd_lib.moderation.widgets": "widgets",
 }
 
 # Single callables left out, with the reason (none at present: result dataclasses are covered

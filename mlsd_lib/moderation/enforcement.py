@@ -21,6 +21,8 @@ import pandas as pd
 from mlsd_lib._validation import as_array, check_choice, check_float, check_int
 from mlsd_lib.moderation.simulator import HARM_CLASSES, Posts, sentence_vocabulary
 
+__all__ = ["EnforcementPolicy", "PostScorer", "ReviewQueue", "ScoredPost", "simulate_platform"]
+
 ACTIONS = ("allow", "demote", "remove")
 MAX_TEXT_CHARS = 2_000
 

@@ -20,6 +20,8 @@ from mlsd_lib._validation import as_array, check_float, check_same_length
 from mlsd_lib.metrics import average_precision, f1_score, precision, recall, roc_auc
 from mlsd_lib.metrics.classification import precision_recall_curve
 
+__all__ = ["auc_at_positives", "class_report", "precision_at_positives", "threshold_for_precision"]
+
 
 def _check(y_true, y_score) -> tuple[np.ndarray, np.ndarray]:
     y = as_array(y_true, "y_true", ndim=1, dtype="bool")

@@ -21,6 +21,8 @@ from mlsd_lib._validation import as_array, check_int, check_sequence
 from mlsd_lib.features import log_scale, standardize
 from mlsd_lib.moderation.simulator import Posts, comment_vocabulary, sentence_vocabulary
 
+__all__ = ["FusedFeatures", "PostFeaturizer", "embed_sentences", "hour_bucket", "image_pool_features"]
+
 COUNT_COLUMNS = ("likes", "shares", "comments", "early_reports")
 AUTHOR_COLUMNS = ("violations", "author_reports", "profane_rate", "age", "account_age_days", "followers",
                   "following")

@@ -31,6 +31,8 @@ from mlsd_lib.moderation.features import MODALITIES, FusedFeatures
 from mlsd_lib.sampling import batches as index_batches
 from mlsd_lib.training import count_parameters, fit
 
+__all__ = ["FusionNet", "HarmClassifier", "class_explanations"]
+
 FRAMINGS = ("single", "per-class", "multi-label", "multi-task")
 
 

@@ -28,6 +28,8 @@ import pandas as pd
 
 from mlsd_lib._validation import check_float, check_int, check_random_state
 
+__all__ = ["Posts", "comment_vocabulary", "sentence_vocabulary", "simulate_posts"]
+
 HARM_CLASSES = ("violence", "nudity", "hate", "self_harm", "spam")
 DATA_POOR = "self_harm"
 # Fashion-MNIST class ids standing in for what a photo shows.

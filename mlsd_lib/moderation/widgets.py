@@ -12,6 +12,8 @@ import numpy as np
 
 from mlsd_lib.metrics import precision_recall_curve
 
+__all__ = ["draw_decision", "draw_thresholds", "post_composer", "threshold_explorer"]
+
 
 def draw_decision(scored, image, title: str = ""):
     """Bar chart of one post's class probabilities, its picture, the decision and the notice."""
