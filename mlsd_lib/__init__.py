@@ -39,6 +39,10 @@ module                                  chapter   concern
 ``rating_baseline``,                              chapter 1 splits by time
 ``simulation``, ``evaluate``,
 ``widgets``)
+``moderation`` (``simulator``,         5         simulated posts with planted harm and two
+``features``, ``models``,                         label sets, the fused feature vector, early/late
+``evaluate``, ``enforcement``,                    fusion and four framings, per-positive metrics,
+``widgets``)                                      removal, demotion, review queue, post composer
 ``viz``, ``widgets``                    1         shared figures and the chapter-1 demos
 ======================================  ========  ===============================================
 """
