@@ -39,7 +39,7 @@ module                                  chapter   concern
 ``rating_baseline``,                              chapter 1 splits by time
 ``simulation``, ``evaluate``,
 ``widgets``)
-``moderation`` (``simulator``,         5         simulated posts with planted harm and two
+``moderation`` (``simulator``,          5         simulated posts with planted harm and two
 ``features``, ``models``,                         label sets, the fused feature vector, early/late
 ``evaluate``, ``enforcement``,                    fusion and four framings, per-positive metrics,
 ``widgets``)                                      removal, demotion, review queue, post composer

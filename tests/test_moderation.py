@@ -269,3 +269,17 @@ def test_post_scorer_fallbacks_are_reported(monkeypatch):
     assert any("cut" in n for n in long.notes) and any("unknown city" in n for n in long.notes)
     picture_only = scorer.score({"image_id": 0})
     assert picture_only.action in enf.ACTIONS
+
+
+def test_sample_weight_zero_drops_a_post_and_is_validated():
+    posts, _, F = world()
+    Y = posts.hand_labels
+    w = np.ones(len(Y))
+    w[:100] = 0.0
+    Y_noisy = Y.copy()
+    Y_noisy[:100] = 1 - Y_noisy[:100]          # labels the zero weights must hide
+    a = HarmClassifier(epochs=2, hidden=8, seed=1).fit(F, Y_noisy, sample_weight=w).predict_proba(F)
+    b = HarmClassifier(epochs=2, hidden=8, seed=1).fit(F, Y, sample_weight=w).predict_proba(F)
+    np.testing.assert_allclose(a, b, atol=1e-5)
+    with pytest.raises(ValueError, match="sample_weight"):
+        HarmClassifier(epochs=1).fit(F, Y, sample_weight=-np.ones(len(Y)))

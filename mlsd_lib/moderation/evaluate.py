@@ -68,8 +68,8 @@ def class_report(labels, proba, class_names, threshold: float = 0.5) -> pd.DataF
     Examples
     --------
     >>> t = class_report([[1, 0], [0, 1], [1, 1], [0, 0]], [[.9, .2], [.3, .8], [.6, .4], [.1, .1]], ["a", "b"])
-    >>> t.loc["a", "pr_auc"], t.loc["mean", "roc_auc"]
-    (1.0, 0.875)
+    >>> float(t.loc["a", "pr_auc"]), float(t.loc["b", "recall"])
+    (1.0, 0.5)
     """
     Y = as_array(labels, "labels", ndim=2, dtype="bool")
     P = as_array(proba, "proba", ndim=2)

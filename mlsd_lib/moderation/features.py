@@ -114,8 +114,8 @@ class PostFeaturizer:
     --------
     >>> from mlsd_lib.moderation.simulator import simulate_posts
     >>> p = simulate_posts(200, n_images=50)
-    >>> f = PostFeaturizer(np.zeros((50, 4)), text_embeddings=np.zeros((404, 3)),
-    ...                    comment_embeddings=np.zeros((26, 3))).fit(p)
+    >>> f = PostFeaturizer(np.zeros((50, 4)), text_embeddings=np.zeros((len(sentence_vocabulary()), 3)),
+    ...                    comment_embeddings=np.zeros((len(comment_vocabulary()), 3))).fit(p)
     >>> f.transform(p).dims()["text"]
     3
     """

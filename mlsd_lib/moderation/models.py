@@ -161,22 +161,26 @@ class HarmClassifier:
                          head_hidden=self.head_hidden, n_cities=n_cities if self.city else 0,
                          city=self.city or "embedding")
 
-    def _criterion(self, logits, y):
+    def _criterion(self, logits, y, w):
+        w = w[:, None].expand_as(y)
         if self.loss == "focal":
-            return focal_loss(logits, y, gamma=self.gamma) * y.shape[1]
-        return nn.functional.binary_cross_entropy_with_logits(logits, y) * y.shape[1]   # summed over tasks
+            return focal_loss(logits, y, gamma=self.gamma, weight=w) * y.shape[1]
+        return (nn.functional.binary_cross_entropy_with_logits(logits, y, weight=w, reduction="sum")
+                / w.sum() * y.shape[1])   # summed over tasks
 
-    def _train(self, net: FusionNet, X, city, y: torch.Tensor, seed: int) -> None:
+    def _train(self, net: FusionNet, X, city, y: torch.Tensor, w: torch.Tensor, seed: int) -> None:
         rng = np.random.default_rng(seed)
         opt = torch.optim.Adam(net.parameters(), lr=self.lr, weight_decay=self.weight_decay)
-        fit(net, lambda idx: self._criterion(net({b: x[idx] for b, x in X.items()}, city[idx]), y[idx]),
+        fit(net, lambda idx: self._criterion(net({b: x[idx] for b, x in X.items()}, city[idx]), y[idx], w[idx]),
             lambda epoch: index_batches(len(y), self.batch_size, seed=rng), epochs=self.epochs, optimizer=opt,
             seed=seed, progress=self.progress)
 
-    def fit(self, features: FusedFeatures, labels) -> HarmClassifier:
+    def fit(self, features: FusedFeatures, labels, sample_weight=None) -> HarmClassifier:
         """Train on ``features`` with (n, n_classes) 0/1 ``labels``.
 
         ``"single"`` trains on "any class"; ``"per-class"`` trains one network per column.
+        ``sample_weight`` (n,) scales each post's loss, e.g. to trust reviewed labels more than
+        reports.
         """
         if not isinstance(features, FusedFeatures):
             raise TypeError(f"features must be FusedFeatures, got {type(features).__name__}")
@@ -188,15 +192,19 @@ class HarmClassifier:
         X, city = _tensors(features, self.blocks_)
         targets = Y.max(1, keepdims=True) if self.framing == "single" else Y
         yt = torch.as_tensor(targets, dtype=torch.float32)
+        w = np.ones(len(Y)) if sample_weight is None else as_array(sample_weight, "sample_weight", ndim=1)
+        if len(w) != len(Y) or (w < 0).any() or w.sum() <= 0:
+            raise ValueError("sample_weight needs one non-negative weight per post, with a positive sum")
+        wt = torch.as_tensor(w, dtype=torch.float32)
         t0 = time.perf_counter()
         if self.framing == "per-class":
             self.nets_ = [self._net(dims, 1, features.n_cities) for _ in range(Y.shape[1])]
             for j, net in enumerate(self.nets_):
-                self._train(net, X, city, yt[:, j:j + 1], self.seed + j)
+                self._train(net, X, city, yt[:, j:j + 1], wt, self.seed + j)
         else:
             torch.manual_seed(self.seed)
             self.nets_ = [self._net(dims, yt.shape[1], features.n_cities)]
-            self._train(self.nets_[0], X, city, yt, self.seed)
+            self._train(self.nets_[0], X, city, yt, wt, self.seed)
         self.train_seconds_ = time.perf_counter() - t0
         self.n_classes_ = Y.shape[1]
         return self
