@@ -15,35 +15,36 @@ module                                  chapter   concern
 ``data`` (``fashion_mnist``, ``tabular``,  all    offline loaders with provenance; the sentence
 ``text_encoder``, ``shipped``,                    encoder; how much each source ships
 ``provenance``)
-``features``                            1         scaling, encoding, missing values
+``features``                            1         scaling, bucketing, the scikit-learn encoder
 ``sampling``                            1, 6      sampling, splits (temporal too), resampling
 ``metrics`` (``classification``,        all       offline metrics, cross-checked against
 ``regression``, ``ranking``,                      scikit-learn
 ``diversity``)
 ``losses``                              1         focal and class-balanced losses
-``training``                            1, 2, 6   torch training loops, the DDP demonstration
+``training``                            all       the one ``fit`` loop, small models, DDP demo
 ``model_selection``                     1         repeated hold-out comparisons
 ``serving``                             1, 2, 6   compression, batch vs online, latency timing
 ``monitoring``                          1         drift statistics and the drift monitor
 ``experiments``                         1         A/B tests, power, rollouts
-``ann``, ``rpforest``                   2, 6      one interface over exact and approximate search
-``search`` (``similarity``,             2         similarity, ANN measurement, retrieval
-``ann_eval``, ``evaluation``,                     evaluation, the served search pipeline
-``services``)
+``viz``, ``widgets``                    1         shared figures (architecture diagrams too) and
+                                                  the chapter-1 demos
+``ann`` (``index``, ``rpforest``,       2, 6      one interface over exact and approximate
+``measure``)                                      search; measuring indexes
+``search`` (``measures``,               2         similarity, retrieval evaluation, the served
+``evaluation``, ``services``)                     search pipeline
 ``vision`` (``augment``,                2         augmentations, contrastive encoders, figures,
 ``encoders``, ``viz``, ``widgets``)               widgets
-``recsys`` (``feedback``, ``mf``,       6         feedback matrix, MF (SGD/WALS), baselines,
-``baselines``, ``content``,                       two-tower, candidate generation, re-ranking,
-``two_tower``, ``candidates``,                    the three-stage pipeline, simulated users,
-``rerank``, ``pipeline``,                         widgets, and the bias rating model that
-``rating_baseline``,                              chapter 1 splits by time
-``simulation``, ``evaluate``,
-``widgets``)
+``recsys`` (``base``, ``feedback``,     6         feedback matrix, MF (SGD/WALS), two-tower,
+``mf``, ``two_tower``, ``content``,               content, baselines, evaluation, tuning, cold
+``baselines``, ``rating_baseline``,               start, candidate generation, re-ranking, the
+``evaluate``, ``tuning``,                         three-stage pipeline, simulated users, figures
+``cold_start``, ``candidates``,                   and widgets; the bias rating model that
+``rerank``, ``pipeline``,                         chapter 1 splits by time
+``simulation``, ``viz``, ``widgets``)
 ``moderation`` (``simulator``,          5         simulated posts with planted harm and two
 ``features``, ``models``,                         label sets, the fused feature vector, early/late
 ``evaluate``, ``enforcement``,                    fusion and four framings, per-positive metrics,
 ``widgets``)                                      removal, demotion, review queue, post composer
-``viz``, ``widgets``                    1         shared figures and the chapter-1 demos
 ======================================  ========  ===============================================
 """
 

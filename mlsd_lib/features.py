@@ -10,7 +10,6 @@ Introduced in chapter 1, "Data preparation".
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -82,50 +81,6 @@ def drop_columns_with_missing(df: pd.DataFrame, max_fraction: float = 0.0) -> pd
     max_fraction = check_float(max_fraction, "max_fraction", low=0, high=1)
     keep = df.columns[df.isna().mean() <= max_fraction]
     return df[keep]
-
-
-@dataclass
-class Imputer:
-    """Fill missing values with a statistic learnt on the training data.
-
-    ``strategy`` is ``"mean"``, ``"median"`` (numeric columns) or ``"mode"`` (any column).
-    With ``"mean"``/``"median"``, non-numeric columns fall back to the mode.
-
-    Examples
-    --------
-    >>> Imputer("median").fit(pd.DataFrame({"a": [1.0, None, 5.0, 2.0]})).transform(
-    ...     pd.DataFrame({"a": [None]}))["a"].tolist()
-    [2.0]
-    """
-
-    strategy: str = "median"
-    fill_values_: dict = field(default_factory=dict, init=False, repr=False)
-
-    def fit(self, df: pd.DataFrame) -> Imputer:
-        df = _check_frame(df)
-        check_choice(self.strategy, "strategy", ("mean", "median", "mode"))
-        self.fill_values_ = {}
-        for col in df.columns:
-            s = df[col].dropna()
-            if s.empty:
-                raise ValueError(f"column {col!r} is entirely missing; drop it before imputing")
-            if self.strategy != "mode" and pd.api.types.is_numeric_dtype(s):
-                self.fill_values_[col] = float(s.mean() if self.strategy == "mean" else s.median())
-            else:
-                self.fill_values_[col] = s.mode().iloc[0]
-        return self
-
-    def transform(self, df: pd.DataFrame) -> pd.DataFrame:
-        if not self.fill_values_:
-            raise ValueError("Imputer is not fitted; call fit(train_df) first")
-        df = _check_frame(df)
-        missing = [c for c in self.fill_values_ if c not in df.columns]
-        if missing:
-            raise ValueError(f"columns seen in fit are missing: {missing}")
-        return df.fillna(self.fill_values_)
-
-    def fit_transform(self, df: pd.DataFrame) -> pd.DataFrame:
-        return self.fit(df).transform(df)
 
 
 def min_max_scale(x: ArrayLike, low: float | None = None, high: float | None = None) -> np.ndarray:
@@ -232,113 +187,126 @@ def bucketize(x: ArrayLike, edges: Sequence[float] = AGE_BUCKET_EDGES,
     return np.asarray(labels, dtype=object)[idx]
 
 
-@dataclass
-class TabularEncoder:
-    """Impute, scale and encode a frame into a numeric matrix, learning everything on ``fit``.
+def _missing_as_nan(df: pd.DataFrame) -> pd.DataFrame:
+    # SimpleImputer sees NaN as missing but not None, which object columns hold.
+    return df.astype(object).where(df.notna(), np.nan)
 
-    Parameters
-    ----------
-    numeric : numeric columns; missing values get the training median, then z-scores.
-    categorical : nominal columns; missing values get the training mode, then ``encoding``.
-    encoding : ``"onehot"`` (one 0/1 column per category seen in training; unseen → all 0),
-        ``"integer"`` (one column of category codes 0..K-1, scaled like a number — the false
-        order the source warns about) or ``"codes"`` (integer codes left for an embedding
-        layer, returned separately by :meth:`transform_codes`).
-    log_columns : numeric columns to log-scale before standardising.
+
+def _as_float32(x) -> np.ndarray:
+    return np.asarray(x, dtype=np.float32)
+
+
+def _as_str(x) -> np.ndarray:
+    return np.asarray(x).astype(str)
+
+
+def _log_positions(x: np.ndarray, positions: tuple[int, ...]) -> np.ndarray:
+    x = np.array(x, dtype=float, copy=True)
+    if positions:
+        x[:, list(positions)] = log_scale(x[:, list(positions)])
+    return x
+
+
+def tabular_encoder(numeric: Sequence[str], categorical: Sequence[str] = (), *, encoding: str = "onehot",
+                    log_columns: Sequence[str] = (), impute: str = "median"):
+    """A scikit-learn ``ColumnTransformer`` that imputes, scales and encodes a frame.
+
+    Numeric columns: missing values get the training ``impute`` statistic (``"median"``,
+    ``"mean"`` or ``"mode"``), ``log_columns`` are log-scaled, then all are standardised.
+    Categorical columns: missing values get the training mode, then ``encoding``:
+
+    - ``"onehot"`` — one 0/1 column per category seen in training; an unseen one is all 0;
+    - ``"integer"`` — one column of category codes 0..K-1, standardised like a number: the
+      false order the source warns about;
+    - ``"codes"`` — integer codes (as floats) for an embedding layer; an unseen category gets
+      the most frequent one's code, a serving-time fallback. See :func:`cardinalities`.
+
+    Every statistic is learnt by ``fit`` on the training rows and reapplied unchanged by
+    ``transform``: the encoder is the same object at training and serving time.
+
+    Introduced in chapter 1, "Feature engineering".
 
     Examples
     --------
     >>> df = pd.DataFrame({"x": [1.0, 2.0, None], "c": ["a", "b", "a"]})
-    >>> enc = TabularEncoder(["x"], ["c"]).fit(df)
-    >>> enc.feature_names_
-    ['x', 'c=a', 'c=b']
+    >>> enc = tabular_encoder(["x"], ["c"]).fit(df)
+    >>> enc.get_feature_names_out().tolist()
+    ['x', 'c_a', 'c_b']
+    >>> enc.transform(df)[2].round(2).tolist()        # the missing x became the median, 1.5
+    [0.0, 1.0, 0.0]
     """
+    from sklearn.compose import ColumnTransformer
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import (
+        FunctionTransformer,
+        OneHotEncoder,
+        OrdinalEncoder,
+        StandardScaler,
+    )
 
-    numeric: Sequence[str]
-    categorical: Sequence[str] = ()
-    encoding: str = "onehot"
-    log_columns: Sequence[str] = ()
-    feature_names_: list[str] = field(default_factory=list, init=False)
+    check_choice(encoding, "encoding", ("onehot", "integer", "codes"))
+    check_choice(impute, "impute", ("median", "mean", "mode"))
+    numeric, categorical, log_columns = (_check_names(c, n) for c, n in (
+        (numeric, "numeric"), (categorical, "categorical"), (log_columns, "log_columns")))
+    if not set(log_columns) <= set(numeric):
+        raise ValueError("log_columns must be a subset of numeric")
+    if not numeric and not categorical:
+        raise ValueError("give at least one numeric or categorical column")
+    parts = []
+    # float32, as torch models and faiss take it; the statistics are still computed in float64
+    to32 = FunctionTransformer(_as_float32, feature_names_out="one-to-one")
+    if numeric:
+        logged = tuple(j for j, c in enumerate(numeric) if c in log_columns)
+        parts.append(("num", make_pipeline(
+            SimpleImputer(strategy="most_frequent" if impute == "mode" else impute),
+            FunctionTransformer(_log_positions, kw_args={"positions": logged}, feature_names_out="one-to-one"),
+            StandardScaler(), to32), numeric))
+    if categorical:
+        fill = [FunctionTransformer(_missing_as_nan, feature_names_out="one-to-one"),
+                SimpleImputer(strategy="most_frequent"),
+                FunctionTransformer(_as_str, feature_names_out="one-to-one")]
+        if encoding == "onehot":
+            steps = [*fill, OneHotEncoder(handle_unknown="ignore", sparse_output=False, dtype=np.float32)]
+        elif encoding == "integer":
+            steps = [*fill, OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=np.nan),
+                     SimpleImputer(strategy="most_frequent"), StandardScaler(), to32]
+        else:
+            steps = [*fill, OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=np.nan),
+                     SimpleImputer(strategy="most_frequent"), to32]
+        parts.append(("cat", make_pipeline(*steps), categorical))
+    return ColumnTransformer(parts, verbose_feature_names_out=False, sparse_threshold=0.0)
 
-    def fit(self, df: pd.DataFrame) -> TabularEncoder:
-        df = _check_frame(df)
-        check_choice(self.encoding, "encoding", ("onehot", "integer", "codes"))
-        self.numeric = _check_columns(df, self.numeric, "numeric")
-        self.categorical = _check_columns(df, self.categorical, "categorical")
-        self.log_columns = _check_columns(df, self.log_columns, "log_columns")
-        if not set(self.log_columns) <= set(self.numeric):
-            raise ValueError("log_columns must be a subset of numeric")
-        if not self.numeric and not self.categorical:
-            raise ValueError("give at least one numeric or categorical column")
-        self._num_imputer = Imputer("median").fit(df[self.numeric]) if self.numeric else None
-        self._cat_imputer = Imputer("mode").fit(df[self.categorical]) if self.categorical else None
-        num = self._numeric_block(df, fitting=True)
-        self.categories_ = {}
-        if self.categorical:
-            cat = self._cat_imputer.transform(df[self.categorical])
-            for col in self.categorical:
-                self.categories_[col] = sorted(cat[col].astype(str).unique())
-        names = list(self.numeric)
-        if self.encoding == "onehot":
-            names += [f"{c}={v}" for c in self.categorical for v in self.categories_[c]]
-        elif self.encoding == "integer" and self.categorical:
-            names += list(self.categorical)
-            codes = self._codes(df).astype(float)
-            self._code_mean, self._code_std = codes.mean(axis=0), codes.std(axis=0) + 1e-12
-        self.feature_names_ = names
-        del num
-        return self
 
-    def _numeric_block(self, df: pd.DataFrame, fitting: bool = False) -> np.ndarray:
-        if not self.numeric:
-            return np.empty((len(df), 0))
-        block = self._num_imputer.transform(df[self.numeric]).astype(float)
-        for col in self.log_columns:
-            block[col] = log_scale(block[col].to_numpy())
-        values = block.to_numpy()
-        if fitting:
-            self._mean, self._std = values.mean(axis=0), values.std(axis=0)
-            self._std[self._std == 0] = 1.0
-        return (values - self._mean) / self._std
+def _check_names(columns: Sequence[str], name: str) -> list[str]:
+    if isinstance(columns, str):
+        raise TypeError(f"{name} must be a list of column names, not a string")
+    columns = list(columns)
+    bad = [c for c in columns if not isinstance(c, str)]
+    if bad:
+        raise TypeError(f"{name} must hold column names (strings), got {bad}")
+    return columns
 
-    def _codes(self, df: pd.DataFrame) -> np.ndarray:
-        if not self.categorical:
-            return np.empty((len(df), 0), dtype=np.int64)
-        cat = self._cat_imputer.transform(df[self.categorical])
-        out = np.empty((len(df), len(self.categorical)), dtype=np.int64)
-        for j, col in enumerate(self.categorical):
-            lookup = {v: i for i, v in enumerate(self.categories_[col])}
-            # Unseen categories map to the most frequent one's code: a serving-time fallback.
-            fallback = lookup[str(self._cat_imputer.fill_values_[col])]
-            out[:, j] = [lookup.get(v, fallback) for v in cat[col].astype(str)]
-        return out
 
-    def transform(self, df: pd.DataFrame) -> np.ndarray:
-        """Numeric feature matrix (n, len(feature_names_)) as float32."""
-        if not self.feature_names_:
-            raise ValueError("TabularEncoder is not fitted; call fit(train_df) first")
-        df = _check_frame(df)
-        _check_columns(df, list(self.numeric) + list(self.categorical), "fitted columns")
-        blocks = [self._numeric_block(df)]
-        if self.categorical and self.encoding == "onehot":
-            cat = self._cat_imputer.transform(df[self.categorical])
-            for col in self.categorical:
-                vals = cat[col].astype(str).to_numpy()
-                blocks.append(np.stack([vals == v for v in self.categories_[col]], axis=1).astype(float))
-        elif self.categorical and self.encoding == "integer":
-            blocks.append((self._codes(df) - self._code_mean) / self._code_std)
-        return np.hstack(blocks).astype(np.float32)
+def cardinalities(encoder) -> list[int]:
+    """Number of categories per categorical column of a fitted :func:`tabular_encoder`.
 
-    def transform_codes(self, df: pd.DataFrame) -> np.ndarray:
-        """Integer category codes (n, n_categorical) for an embedding layer."""
-        if not self.feature_names_ and not self.categories_:
-            raise ValueError("TabularEncoder is not fitted; call fit(train_df) first")
-        return self._codes(_check_frame(df))
+    The sizes of the embedding tables that its ``"codes"`` output indexes.
 
-    def fit_transform(self, df: pd.DataFrame) -> np.ndarray:
-        return self.fit(df).transform(df)
+    Introduced in chapter 1, "Embedding learning".
 
-    @property
-    def cardinalities(self) -> list[int]:
-        """Number of categories per categorical column (for embedding tables)."""
-        return [len(self.categories_[c]) for c in self.categorical]
+    Examples
+    --------
+    >>> df = pd.DataFrame({"c": ["a", "b", "a"], "d": ["x", "x", "x"]})
+    >>> cardinalities(tabular_encoder([], ["c", "d"], encoding="codes").fit(df))
+    [2, 1]
+    """
+    from sklearn.compose import ColumnTransformer
+    from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder
+
+    if not isinstance(encoder, ColumnTransformer) or not hasattr(encoder, "transformers_"):
+        raise TypeError("encoder must be a fitted tabular_encoder(...); call .fit(train_df) first")
+    if "cat" not in encoder.named_transformers_:
+        return []
+    step = next(s for s in encoder.named_transformers_["cat"] if isinstance(s, (OneHotEncoder, OrdinalEncoder)))
+    return [len(c) for c in step.categories_]

@@ -102,13 +102,13 @@ def tabular_logistic(
 
     Parameters
     ----------
-    numeric, categorical : columns passed to :class:`~mlsd_lib.features.TabularEncoder`.
+    numeric, categorical : columns passed to :func:`~mlsd_lib.features.tabular_encoder`.
     prepare : optional ``(train, y_train) -> (train, y_train)`` applied first (e.g. row deletion).
-    impute : ``"median"`` (the encoder's own), ``"mean"`` or ``"mode"`` for the numeric columns.
+    impute : ``"median"``, ``"mean"`` or ``"mode"`` for the numeric columns.
     rebalance : ``None``, ``"oversample"``, ``"undersample"`` or ``"class-balanced"`` weights.
     loss : ``"bce"`` or ``"focal"`` (γ = 2).
     beta : the class-balanced loss's β (Cui et al., 2019).
-    encoder_options : more :class:`~mlsd_lib.features.TabularEncoder` options
+    encoder_options : more :func:`~mlsd_lib.features.tabular_encoder` options
         (``encoding``, ``log_columns``).
 
     Examples
@@ -119,7 +119,7 @@ def tabular_logistic(
     True
     """
     from mlsd_lib._validation import check_choice
-    from mlsd_lib.features import Imputer, TabularEncoder
+    from mlsd_lib.features import tabular_encoder
     from mlsd_lib.losses import class_balanced_weights
     from mlsd_lib.sampling import random_oversample, random_undersample
     from mlsd_lib.training import LinearClassifier
@@ -131,11 +131,7 @@ def tabular_logistic(
     def fit_predict(train: pd.DataFrame, y_train: np.ndarray, test: pd.DataFrame) -> np.ndarray:
         if prepare is not None:
             train, y_train = prepare(train, y_train)
-        if impute != "median" and numeric:  # the encoder imputes medians itself
-            imputer = Imputer(impute).fit(train[list(numeric)])
-            train = train.assign(**imputer.transform(train[list(numeric)]))
-            test = test.assign(**imputer.transform(test[list(numeric)]))
-        encoder = TabularEncoder(numeric, categorical, **encoder_options).fit(train)
+        encoder = tabular_encoder(numeric, categorical, impute=impute, **encoder_options).fit(train)
         X, weights = encoder.transform(train), None
         if rebalance == "oversample":
             X, y_train = random_oversample(X, y_train, seed=seed)

@@ -59,10 +59,11 @@ def train_test_split_indices(
     stratify: ArrayLike | None = None,
     seed: int | np.random.Generator | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Random (optionally stratified) split of ``range(n)`` into train and test indices.
+    """Random (optionally stratified) split of ``range(n)`` into sorted train and test indices.
 
     Stratifying keeps each class's share equal in both parts, which matters for a rare class.
-    Both parts get at least one row (one per class of two or more rows when stratified).
+    The split is scikit-learn's ``train_test_split``; this wrapper returns positions and
+    explains its errors in the book's terms.
 
     Examples
     --------
@@ -70,29 +71,31 @@ def train_test_split_indices(
     >>> len(tr), len(te)
     (7, 3)
     """
+    from sklearn.model_selection import train_test_split
+
     n = check_int(n, "n", low=2)
     test_fraction = check_float(test_fraction, "test_fraction", low=0, high=1, low_open=True, high_open=True)
-    rng = check_random_state(seed)
-    if stratify is None:
-        perm = rng.permutation(n)
-        # At least one row on each side: round(2 * 0.8) = 2 would leave training empty.
-        n_test = min(max(1, round(n * test_fraction)), n - 1)
-        return np.sort(perm[n_test:]), np.sort(perm[:n_test])
-    labels = as_array(stratify, "stratify", ndim=1, dtype="any")
-    if len(labels) != n:
-        raise ValueError(f"stratify must have n={n} entries, got {len(labels)}")
-    test = []
-    for value in pd.unique(labels):
-        idx = np.flatnonzero(labels == value)
-        idx = rng.permutation(idx)
-        # A class of one goes to test; larger classes keep at least one row on each side.
-        n_test = 1 if len(idx) == 1 else min(max(1, round(len(idx) * test_fraction)), len(idx) - 1)
-        test.append(idx[:n_test])
-    test_idx = np.sort(np.concatenate(test))
-    train_idx = np.setdiff1d(np.arange(n), test_idx)
-    if len(train_idx) == 0:
-        raise ValueError("stratify gives every row a class of its own; there is nothing left to train on")
-    return train_idx, test_idx
+    n_test = int(np.ceil(n * test_fraction))
+    if n_test >= n:
+        raise ValueError(f"test_fraction={test_fraction} leaves no training row out of n={n}; lower it")
+    labels = None
+    if stratify is not None:
+        labels = as_array(stratify, "stratify", ndim=1, dtype="any")
+        if len(labels) != n:
+            raise ValueError(f"stratify must have n={n} entries, got {len(labels)}")
+        _, counts = np.unique(labels, return_counts=True)
+        if counts.min() < 2:
+            raise ValueError("stratify has a class with a single row, which cannot be on both sides; "
+                             "merge rare classes or split without stratify")
+        if n_test < len(counts) or n - n_test < len(counts):
+            raise ValueError(f"stratify has {len(counts)} classes but the split gives {n_test} test and "
+                             f"{n - n_test} training rows; each side needs one row per class")
+    if seed is None or isinstance(seed, np.random.Generator):
+        state = int(check_random_state(seed).integers(2**31))
+    else:
+        state = check_int(seed, "seed", low=0)
+    train, test = train_test_split(np.arange(n), test_size=test_fraction, stratify=labels, random_state=state)
+    return np.sort(train), np.sort(test)
 
 
 def temporal_split_per_user(

@@ -11,8 +11,8 @@ import pytest
 import torch
 
 from mlsd_lib import ann
+from mlsd_lib.ann import clustered_vectors, distance_computations, recall_per_query
 from mlsd_lib.metrics import dcg_at_k, mean_reciprocal_rank, ndcg_at_k, recall_at_k
-from mlsd_lib.search.ann_eval import clustered_vectors, distance_computations, recall_per_query
 from mlsd_lib.vision.augment import TRAIN_AUGMENT, AugmentConfig, random_augment
 
 

@@ -11,14 +11,11 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from mlsd_lib.recsys.evaluate import (
-    mean_scores_per_user,
-    precision_per_user,
-    sgd_learning_rate,
-    time_to_target,
-)
+from mlsd_lib.recsys.base import top_k
+from mlsd_lib.recsys.evaluate import mean_scores_per_user, precision_per_user
 from mlsd_lib.recsys.feedback import withhold_items
-from mlsd_lib.recsys.mf import PAIR_STEP, MatrixFactorization, mf_objective, top_k
+from mlsd_lib.recsys.mf import PAIR_STEP, MatrixFactorization, mf_objective
+from mlsd_lib.recsys.tuning import sgd_learning_rate, time_to_target
 
 
 def _sparse(m=60, n=80, density=0.08, seed=0):

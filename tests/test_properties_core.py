@@ -165,11 +165,6 @@ FEATURES = [
          lambda r, kw: is_frame(r) or None, {"df": "frame", "max_discrete": "int"}),
     Case(F.drop_columns_with_missing, frames().flatmap(lambda df: UNIT.map(lambda f: {"df": df, "max_fraction": f})),
          lambda r, kw: is_frame(r) or None, {"df": "frame", "max_fraction": "prob"}),
-    Case(F.Imputer, frames().flatmap(lambda df: st.sampled_from(["mean", "median", "mode"]).map(
-        lambda s: {"df": df, "strategy": s})),
-         lambda r, kw: (is_frame(r), r.isna().sum().sum() == 0) and None,
-         {"df": "frame", "strategy": "choice"},
-         call=lambda kw: F.Imputer(kw["strategy"]).fit_transform(kw["df"])),
     Case(F.min_max_scale, spread_vector().map(lambda x: {"x": x}),
          lambda r, kw: finite_array(r, 0, 1), {"x": "array"}),
     Case(F.min_max_scale, spread_vector().map(lambda x: {"x": x, "low": -200.0, "high": 200.0}),
@@ -182,20 +177,21 @@ FEATURES = [
     Case(F.skewness, spread_vector(min_size=3).map(lambda x: {"x": x}), lambda r, kw: finite_float(r), {"x": "array"}),
     Case(F.bucketize, vector(0, 120).map(lambda x: {"x": x, "labels": None}), lambda r, kw: finite_array(r, 0, 4),
          {"x": "array"}),
-    Case(F.TabularEncoder,
-         frames().flatmap(lambda df: st.sampled_from(["onehot", "integer", "codes"]).map(
-             lambda e: {"df": df, "encoding": e})),
-         lambda r, kw: finite_array(r), {"df": "frame", "encoding": "choice"},
-         call=lambda kw: F.TabularEncoder(["x", "k"], ["c"], kw["encoding"]).fit_transform(kw["df"])),
+    Case(F.tabular_encoder,
+         frames().flatmap(lambda df: st.tuples(st.sampled_from(["onehot", "integer", "codes"]),
+                                               st.sampled_from(["median", "mean", "mode"])).map(
+             lambda t: {"df": df, "encoding": t[0], "impute": t[1]})),
+         lambda r, kw: finite_array(r), {"encoding": "choice", "impute": "choice"},
+         call=lambda kw: F.tabular_encoder(["x", "k"], ["c"], encoding=kw["encoding"], impute=kw["impute"])
+         .fit_transform(kw["df"]), covers=(F.cardinalities,)),
 ]
 
 
 def test_tabular_encoder_without_categorical_columns():
     df = pd.DataFrame({"x": [1.0, 2.0, 3.0]})
     for enc in ("onehot", "integer", "codes"):      # "integer" raised AttributeError
-        e = F.TabularEncoder(["x"], [], enc).fit(df)
-        assert e.transform(df).shape == (3, 1)
-        assert e.transform_codes(df).shape == (3, 0)
+        e = F.tabular_encoder(["x"], [], encoding=enc).fit(df)
+        assert e.transform(df).shape == (3, 1) and F.cardinalities(e) == []
 
 
 def test_scaling_statistics_are_checked():
@@ -215,7 +211,7 @@ SAMPLING = [
     Case(S.reservoir_sample, st.integers(1, 5).map(lambda k: {"stream": range(20), "k": k, "seed": 0}),
          lambda r, kw: len(r) == kw["k"] or pytest.fail("wrong size"),
          {"stream": ("callable", "stream"), "k": "count", "seed": "seed"}),
-    Case(S.train_test_split_indices, st.tuples(st.integers(2, 30), st.floats(0.01, 0.99)).map(
+    Case(S.train_test_split_indices, st.tuples(st.integers(2, 30), st.floats(0.01, 0.5)).map(
         lambda t: {"n": t[0], "test_fraction": t[1], "seed": 0}),
          lambda r, kw: (len(r[0]) >= 1 and len(r[1]) >= 1 and len(r[0]) + len(r[1]) == kw["n"])
          or pytest.fail(f"bad split sizes {len(r[0])}, {len(r[1])}"),
@@ -242,12 +238,14 @@ SAMPLING = [
 
 
 def test_split_never_leaves_training_empty():
-    train, test = S.train_test_split_indices(2, 0.8, seed=0)     # was an empty training set
-    assert len(train) == 1 and len(test) == 1
-    train, test = S.train_test_split_indices(4, 0.9, stratify=[0, 0, 1, 1], seed=0)
+    with pytest.raises(ValueError, match="leaves no training row"):
+        S.train_test_split_indices(2, 0.8, seed=0)
+    train, test = S.train_test_split_indices(4, 0.5, stratify=[0, 0, 1, 1], seed=0)
     assert len(train) == 2 and len(test) == 2
-    with pytest.raises(ValueError, match="stratify"):
+    with pytest.raises(ValueError, match="a class with a single row"):
         S.train_test_split_indices(3, 0.5, stratify=[0, 1, 2], seed=0)
+    with pytest.raises(ValueError, match="each side needs one row per class"):
+        S.train_test_split_indices(6, 0.2, stratify=[0, 0, 1, 1, 2, 2], seed=0)
 
 
 # ------------------------------------------------------------------------------ monitoring

@@ -28,8 +28,10 @@ from _contract import (
 from hypothesis import strategies as st
 
 from mlsd_lib import serving as SV
+from mlsd_lib.recsys import base as BS
 from mlsd_lib.recsys import baselines as B
 from mlsd_lib.recsys import candidates as CG
+from mlsd_lib.recsys import cold_start as CS
 from mlsd_lib.recsys import content as CT
 from mlsd_lib.recsys import evaluate as EV
 from mlsd_lib.recsys import feedback as FB
@@ -37,6 +39,7 @@ from mlsd_lib.recsys import mf as MF
 from mlsd_lib.recsys import pipeline as PL
 from mlsd_lib.recsys import rerank as RR
 from mlsd_lib.recsys import simulation as SIM
+from mlsd_lib.recsys import tuning as TU
 from mlsd_lib.recsys import two_tower as TT
 
 # --------------------------------------------------------------------------------- fixtures
@@ -153,8 +156,8 @@ def mf_parts(draw):
 MFS = [
     Case(MF.MatrixFactorization, mf_inputs(), check_mf,
          {"R": "sparse", "loss": "choice", "solver": "choice", "reg": "nonneg_float", "k": "count"},
-         call=_mf, covers=(MF.TopKRecommender,), examples=15),
-    Case(MF.check_feedback, sparse_feedback().map(lambda R: {"R": R}),
+         call=_mf, covers=(BS.TopKRecommender,), examples=15),
+    Case(BS.check_feedback, sparse_feedback().map(lambda R: {"R": R}),
          lambda r, kw: sp.isspmatrix_csr(r) or pytest.fail("not CSR"), {"R": "sparse"}),
     Case(MF.unobserved_weight, st.tuples(st.sampled_from(["observed", "all", "weighted"]), st.floats(0.01, 1)).map(
         lambda t: {"loss": t[0], "w": t[1]}), lambda r, kw: probability(r), {"loss": "choice"}),
@@ -169,7 +172,7 @@ MFS = [
                                                  "reg": kw["reg"], "cg_steps": None}),
          lambda r, kw: finite_array(r, shape=kw["X"].shape),
          {"R": "sparse", "X": "array", "Y": "array", "w": "prob", "reg": "nonneg_float"}),
-    Case(MF.top_k, floats_array((3, 5)).flatmap(lambda s: st.integers(1, 5).map(
+    Case(BS.top_k, floats_array((3, 5)).flatmap(lambda s: st.integers(1, 5).map(
         lambda k: {"scores": s, "k": k, "exclude": sp.csr_matrix(np.eye(3, 5))})),
          lambda r, kw: finite_array(r, -1, 4, shape=(3, kw["k"])), {"scores": "array", "k": "count"}),
     Case(MF.observed_mean_scores, mf_parts().map(lambda kw: {**kw, "R": sp.csr_matrix(np.eye(*kw["R"].shape))}),
@@ -273,10 +276,16 @@ TWO_TOWER = [
          lambda r, kw: (finite_array(r[0], -1, 1), finite_array(r[1], 0, 7), finite_array(r[2], -1, 1)) and None,
          {"histories": "sets", "context_times": "array", "k": "count"}, call=_two_tower,
          covers=(TT.TwoTowerModel,), examples=6),
-    Case(TT.select_two_tower, st.just({"temperatures": [0.2], "epochs": 1, "k": 2}),
+    Case(TU.race_solvers, st.just({"epochs": 2, "slack": 0.02}),
+         lambda r, kw: (isinstance(r, TU.SolverRace) and set(r.runs) == {"WALS", "SGD"}
+                        and finite_array(r.table["seconds to target"].to_numpy(), 0) is None) or pytest.fail(str(r)),
+         {"epochs": "count", "slack": "nonneg_float"},
+         call=lambda kw: TU.race_solvers(tiny()["R"], n_factors=2, seeds=[0, 1], sgd_steps=[0.01, 0.02], **kw),
+         covers=(TU.SolverRace,), examples=1, bad_examples=1),
+    Case(TU.select_two_tower, st.just({"temperatures": [0.2], "epochs": 1, "k": 2}),
          lambda r, kw: finite_array(np.array(r[0][0.2]), 0, 1) or None,
          {"temperatures": "sets", "epochs": "count", "k": "count"},
-         call=lambda kw: TT.select_two_tower(tiny()["feats"], tiny()["R"], np.zeros(tiny()["R"].nnz), seed=0,
+         call=lambda kw: TU.select_two_tower(tiny()["feats"], tiny()["R"], np.zeros(tiny()["R"].nnz), seed=0,
                                              histories=FB.row_items(tiny()["R"]), context_times=np.zeros(6),
                                              exclude=tiny()["R"], relevant=[{7}] * 6, **kw),
          examples=1, bad_examples=1),
@@ -343,20 +352,20 @@ EVALUATE = [
     Case(EV.mean_scores_per_user, mf_parts().map(lambda kw: {"U": kw["U"], "V": kw["V"],
                                                                "R": sp.csr_matrix(np.eye(*kw["R"].shape))}),
          lambda r, kw: (finite_array(r[0]), finite_array(r[1])) and None, {"U": "array", "V": "array", "R": "sparse"}),
-    Case(EV.sgd_learning_rate, sparse_feedback().map(lambda R: {"R": R, "per_pair_step": 0.02, "batch_size": 8}),
+    Case(TU.sgd_learning_rate, sparse_feedback().map(lambda R: {"R": R, "per_pair_step": 0.02, "batch_size": 8}),
          lambda r, kw: finite_float(r, 0), {"R": "sparse", "per_pair_step": "pos", "batch_size": "count"}),
-    Case(EV.time_to_target, histories().map(lambda kw: {**kw, "seconds": 3.0}),
+    Case(TU.time_to_target, histories().map(lambda kw: {**kw, "seconds": 3.0}),
          lambda r, kw: finite_float(float(r[0]), 0), {"history": "array", "seconds": "nonneg_float", "target": "float"}),
-    Case(EV.epochs_to_target, histories(), lambda r, kw: None, {"history": "array", "target": "float"}),
-    Case(EV.fit_and_evaluate_mf, sparse_feedback(6, 12).map(lambda R: {"R": R, "exclude": R,
+    Case(TU.epochs_to_target, histories(), lambda r, kw: None, {"history": "array", "target": "float"}),
+    Case(TU.fit_and_evaluate_mf, sparse_feedback(6, 12).map(lambda R: {"R": R, "exclude": R,
                                                                          "relevant": [{(i + 2) % 12} for i in range(6)]}),
          lambda r, kw: finite_dict(r[1], 0, 1), {"R": "sparse", "relevant": "sets"},
-         call=lambda kw: EV.fit_and_evaluate_mf(**kw, n_factors=2, loss="all", w=1.0, reg=0.1, epochs=2, seed=0, k=3),
+         call=lambda kw: TU.fit_and_evaluate_mf(**kw, n_factors=2, loss="all", w=1.0, reg=0.1, epochs=2, seed=0, k=3),
          examples=3, bad_examples=1),
-    Case(EV.mf_grid_search, st.just({"R": sp.csr_matrix(np.eye(6, 12) + np.eye(6, 12, k=1)), "ws": [0.1, 1.0],
+    Case(TU.mf_grid_search, st.just({"R": sp.csr_matrix(np.eye(6, 12) + np.eye(6, 12, k=1)), "ws": [0.1, 1.0],
                                      "regs": [1.0]}),
          lambda r, kw: finite_array(r.to_numpy(), 0, 1), {"ws": "sets", "regs": "sets"},
-         call=lambda kw: EV.mf_grid_search(kw["R"], kw["R"], [{9}] * 6, kw["ws"], kw["regs"], n_factors=2, epochs=1,
+         call=lambda kw: TU.mf_grid_search(kw["R"], kw["R"], [{9}] * 6, kw["ws"], kw["regs"], n_factors=2, epochs=1,
                                            seed=0),
          examples=1, bad_examples=1),
     Case(EV.compare_lists, lists_and_sets().map(lambda kw: {"lists": {"x": kw["recommended"], "y": kw["recommended"]},
@@ -494,13 +503,24 @@ PIPELINE = [
     Case(PL.rerank_candidates, st.tuples(int_array((2, 4), 0, 5), floats_array((2, 6)), st.integers(1, 4)).map(
         lambda t: {"candidates": t[0], "scores": t[1], "k": t[2]}),
          lambda r, kw: finite_array(r, 0, 5, shape=(2, kw["k"])), {"candidates": "ids", "scores": "array", "k": "count"}),
-    Case(PL.cold_start_lists, st.tuples(st.integers(0, 3), st.integers(1, 4)).map(
+    Case(CS.cold_start_lists, st.tuples(st.integers(0, 3), st.integers(1, 4)).map(
         lambda t: {"n_likes": t[0], "k": t[1]}),
          lambda r, kw: all(finite_array(v, -1, 7) is None for v in r.values()) or None,
          {"n_likes": "int", "k": "count"},
-         call=lambda kw: PL.cold_start_lists(tiny()["mf"], tiny()["tt"], [[0, 1, 2], [3]], kw["n_likes"], [0.0, 0.0],
+         call=lambda kw: CS.cold_start_lists(tiny()["mf"], tiny()["tt"], [[0, 1, 2], [3]], kw["n_likes"], [0.0, 0.0],
                                              None, np.zeros((2, 4), int), kw["k"]),
          examples=4),
+    Case(CS.first_likes, ratings_frame().map(lambda df: {"events": df, "n": 2}),
+         lambda r, kw: (sp.issparse(r) and r.shape == (4, 2) and r.sum(axis=0).max() <= kw["n"]) or pytest.fail(str(r)),
+         {"events": "frame", "n": "count"},
+         call=lambda kw: CS.first_likes(kw["events"], FB.FeedbackMatrix(sp.csr_matrix((4, 6)), np.arange(1, 5),
+                                                                        np.arange(10, 16)), [2, 5], kw["n"])),
+    Case(CS.new_item_cold_start, st.integers(1, 2).map(lambda k: {"k": k, "n_factors": 2, "epochs": 1}),
+         lambda r, kw: all(finite_array(v, 0, 1) is None for v in r.values()) or None,
+         {"k": "count", "n_factors": "count", "epochs": "count"},
+         call=lambda kw: CS.new_item_cold_start(tiny()["R"], [6, 7], sp.csr_matrix(np.eye(6, 2)), [{0, 1}, {1}] + [{0}] * 4,
+                                                tiny()["vectors"], np.arange(6), seed=0, **kw),
+         examples=2, bad_examples=1),
     Case(PL.latency_table, st.just({"requests": [CG.Request(np.zeros(4), history=np.array([0]), time=0.0)],
                                     "source_items": np.arange(300) % 8}),
          lambda r, kw: finite_array(r[["p50_ms", "p99_ms"]].to_numpy(), 0), {"requests": "sets", "source_items": "ids"},

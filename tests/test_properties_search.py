@@ -22,11 +22,11 @@ from _contract import (
 from hypothesis import strategies as st
 
 from mlsd_lib import ann
-from mlsd_lib import rpforest as RP
-from mlsd_lib.search import ann_eval as AE
+from mlsd_lib.ann import measure as AE
+from mlsd_lib.ann import rpforest as RP
 from mlsd_lib.search import evaluation as EV
+from mlsd_lib.search import measures as SIM
 from mlsd_lib.search import services as SS
-from mlsd_lib.search import similarity as SIM
 from mlsd_lib.vision import augment as AU
 from mlsd_lib.vision import encoders as EN
 
@@ -146,7 +146,7 @@ def test_lsh_bits_zero_is_rejected_not_replaced():
 
 
 def test_compressed_defaults_follow_the_code_size_rule():
-    from mlsd_lib.search.ann_eval import clustered_vectors
+    from mlsd_lib.ann import clustered_vectors
 
     x = clustered_vectors(3000, 16, 20, spread=1.0, seed=0)
     xb, xq = x[:2900], x[2900:]
@@ -163,7 +163,7 @@ def test_compressed_defaults_follow_the_code_size_rule():
     assert (scores <= 1.01).all() and (np.diff(scores, axis=1) <= 1e-6).all()
 
 
-# ----------------------------------------------------------------------------- ann_eval
+# ----------------------------------------------------------------------------- ann.measure
 
 
 @st.composite

@@ -188,7 +188,7 @@ def test_withhold_items_and_restrict_relevant():
 
 
 def test_epoch_helper():
-    from mlsd_lib.recsys.evaluate import epochs_to_target
+    from mlsd_lib.recsys.tuning import epochs_to_target
 
     h = [5.0, 3.0, 2.0, 2.5, 1.0]
     for target in (6.0, 2.0, 1.5, 0.5):

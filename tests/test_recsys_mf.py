@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from mlsd_lib.recsys.mf import MatrixFactorization, als_step, mf_objective, top_k, unobserved_weight
+from mlsd_lib.recsys.base import top_k
+from mlsd_lib.recsys.mf import MatrixFactorization, als_step, mf_objective, unobserved_weight
 
 
 def _random_R(seed=0, m=12, n=15, density=0.3):
@@ -152,7 +153,8 @@ def test_observed_mean_scores_by_loop():
 
 
 def test_fit_and_evaluate_and_grid_match_manual_fits():
-    from mlsd_lib.recsys.evaluate import evaluate_lists, fit_and_evaluate_mf, mf_grid_search
+    from mlsd_lib.recsys.evaluate import evaluate_lists
+    from mlsd_lib.recsys.tuning import fit_and_evaluate_mf, mf_grid_search
 
     R = _random_R(4, m=20, n=30)
     rel = [set(np.random.default_rng(u).choice(30, 2, replace=False).tolist()) for u in range(20)]

@@ -146,10 +146,10 @@ def test_two_tower_in_batch_loss_and_logq_correction():
 
 
 def test_select_two_tower_tracks_validation_by_hand():
+    from mlsd_lib.recsys.base import top_k
     from mlsd_lib.recsys.evaluate import evaluate_lists
     from mlsd_lib.recsys.feedback import row_items
-    from mlsd_lib.recsys.mf import top_k
-    from mlsd_lib.recsys.two_tower import select_two_tower
+    from mlsd_lib.recsys.tuning import select_two_tower
 
     R = _R(2, m=20, n=16, density=0.3)
     F = np.eye(16)

@@ -237,8 +237,8 @@ class _FakeTT:
 
 
 def test_cold_start_lists_by_hand():
-    from mlsd_lib.recsys.mf import top_k
-    from mlsd_lib.recsys.pipeline import cold_start_lists
+    from mlsd_lib.recsys.base import top_k
+    from mlsd_lib.recsys.cold_start import cold_start_lists
 
     liked = [np.array([3, 1, 1]), np.array([0])]
     pop = np.array([[4, 3], [4, 3]])

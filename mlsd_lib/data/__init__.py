@@ -4,12 +4,13 @@ Every source is also described in ``data/README.md`` (origin, licence, size, loa
 Nothing here downloads: data comes from installed packages or from ``data/``.
 """
 
-from mlsd_lib.data.fashion_mnist import load_fashion_mnist
+from mlsd_lib.data.fashion_mnist import CLASS_NAMES, graded_relevance, load_fashion_mnist
 from mlsd_lib.data.provenance import Provenance
 from mlsd_lib.data.shipped import check_data_request, shipped_counts
 from mlsd_lib.data.tabular import load_credit_data, load_movielens_ratings
+from mlsd_lib.data.text_encoder import load_sentence_encoder
 
 __all__ = [
-    "Provenance", "check_data_request", "load_credit_data", "load_fashion_mnist",
-    "load_movielens_ratings", "shipped_counts",
+    "CLASS_NAMES", "Provenance", "check_data_request", "graded_relevance", "load_credit_data",
+    "load_fashion_mnist", "load_movielens_ratings", "load_sentence_encoder", "shipped_counts",
 ]

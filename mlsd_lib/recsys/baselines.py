@@ -10,7 +10,7 @@ import scipy.sparse as sp
 from numpy.typing import ArrayLike
 
 from mlsd_lib._validation import check_float, check_ids, check_int
-from mlsd_lib.recsys.mf import TopKRecommender, check_feedback
+from mlsd_lib.recsys.base import TopKRecommender, check_feedback
 
 
 class MostPopular(TopKRecommender):

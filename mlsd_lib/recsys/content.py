@@ -16,7 +16,7 @@ import scipy.sparse as sp
 from numpy.typing import ArrayLike
 
 from mlsd_lib._validation import as_array, check_float, check_ids, check_int, check_sequence
-from mlsd_lib.recsys.mf import TopKRecommender, check_feedback
+from mlsd_lib.recsys.base import TopKRecommender, check_feedback
 from mlsd_lib.vectors import normalize_rows
 
 

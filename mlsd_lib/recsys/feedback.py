@@ -238,7 +238,7 @@ def withhold_items(R: sp.spmatrix, items: ArrayLike) -> sp.csr_matrix:
     >>> withhold_items(sp.csr_matrix([[1.0, 1.0], [0.0, 1.0]]), [1]).toarray().tolist()
     [[1.0, 0.0], [0.0, 0.0]]
     """
-    from mlsd_lib.recsys.mf import check_feedback
+    from mlsd_lib.recsys.base import check_feedback
 
     R = check_feedback(R, "R", allow_empty=True)
     idx = check_ids(items, "items", R.shape[1], allow_empty=True, of="column positions of R")

@@ -283,7 +283,7 @@ def blend_top_k(scores_a: ArrayLike, scores_b: ArrayLike, weight_b: float, k: in
     >>> blend_top_k([[0.0, 1.0, 2.0]], [[2.0, 1.0, 0.0]], 0.25, k=1).tolist()
     [[2]]
     """
-    from mlsd_lib.recsys.mf import top_k
+    from mlsd_lib.recsys.base import top_k
 
     as_array(scores_a, "scores_a", ndim=2)
     as_array(scores_b, "scores_b", ndim=2)
@@ -314,35 +314,6 @@ def rerank_candidates(candidates: ArrayLike, scores: ArrayLike, k: int) -> np.nd
     k = check_int(k, "k", low=1, high=cand.shape[1])
     order = np.argsort(-np.take_along_axis(S, cand, 1), 1, kind="stable")[:, :k]
     return np.take_along_axis(cand, order, 1)
-
-
-def cold_start_lists(mf_model, tt_model, liked: Sequence[ArrayLike], n_likes: int, context_times: ArrayLike,
-                     exclude, fallback: ArrayLike, k: int = 10) -> dict[str, np.ndarray]:
-    """Lists for new users who revealed their first ``n_likes`` likes: popularity (``fallback``),
-    MF with a fold-in, and the two-tower from the same likes.
-
-    With no like MF's fold-in is all zeros, so MF falls back to ``fallback`` too.
-
-    Introduced in chapter 6, "Cold start: new users".
-
-    Examples
-    --------
-    >>> # lists = cold_start_lists(mf, tt, likes, 5, times, seen, popular_lists)
-    >>> # sorted(lists) == ['MF + fold-in', 'most popular', 'two-tower']
-    """
-    from mlsd_lib.recsys.mf import top_k
-
-    n_likes = check_int(n_likes, "n_likes", low=0)
-    fallback = as_array(fallback, "fallback", ndim=2, dtype="int")
-    if len(fallback) != len(liked):
-        raise ValueError(f"fallback has {len(fallback)} rows but liked has {len(liked)}; pass one per user")
-    hist = [h[:n_likes] for h in liked]
-    if n_likes:
-        mf = top_k(mf_model.fold_in(hist) @ mf_model.item_factors_.T, k, exclude)
-    else:
-        mf = fallback
-    tt = top_k(tt_model.user_embeddings(hist, context_times) @ tt_model.item_embeddings().T, k, exclude)
-    return {"most popular": fallback, "MF + fold-in": mf, "two-tower": tt}
 
 
 def latency_table(tt_model, requests: Sequence[Request], item_vecs: ArrayLike, source_items: ArrayLike,

@@ -25,8 +25,8 @@ import torch
 from numpy.typing import ArrayLike
 from torch import nn
 
-from mlsd_lib._validation import as_array, check_float, check_int, check_sequence, check_sets
-from mlsd_lib.recsys.mf import check_feedback
+from mlsd_lib._validation import as_array, check_float, check_int, check_sequence
+from mlsd_lib.recsys.base import check_feedback
 from mlsd_lib.training import fit
 
 
@@ -218,7 +218,7 @@ class TwoTowerRecommender:
                                context_times: ArrayLike, exclude_history: bool = True,
                                candidates: ArrayLike | None = None) -> np.ndarray:
         """Top-``k`` item positions per user, scored over ``candidates`` (default: all items)."""
-        from mlsd_lib.recsys.mf import top_k
+        from mlsd_lib.recsys.base import top_k
 
         histories = check_sequence(histories, "histories")
         U = self.user_embeddings(histories, context_times)
@@ -230,66 +230,3 @@ class TwoTowerRecommender:
                 cols = [pos[int(i)] for i in np.asarray(h, dtype=int) if int(i) in pos]
                 S[r, cols] = -1e30  # finite: top_k rejects inf
         return cand[top_k(S, k)]
-
-
-def select_two_tower(
-    item_features: ArrayLike,
-    R: sp.spmatrix,
-    times: ArrayLike,
-    *,
-    temperatures: list[float],
-    epochs: int,
-    seed: int,
-    histories: list[ArrayLike],
-    context_times: ArrayLike,
-    exclude: sp.spmatrix,
-    relevant: list[set[int]],
-    k: int = 10,
-    progress: bool = False,
-) -> tuple[dict[float, list[float]], dict[float, np.ndarray]]:
-    """Train one two-tower per temperature on ``R`` and track validation precision@``k`` per epoch.
-
-    After each epoch the users (``histories`` at ``context_times``) are scored against every
-    item, ``exclude``'s entries skipped, and the top-``k`` lists judged against ``relevant``.
-
-    Returns ``(curves, best_scores)``: per temperature, the validation precision after each
-    epoch, and the validation score matrix of its best epoch (the later one on ties).
-
-    Introduced in chapter 6, "The two-tower network".
-
-    Examples
-    --------
-    >>> # curves, best = select_two_tower(F, R_in, t, temperatures=[0.2], epochs=6, seed=0,
-    >>> #                                 histories=row_items(R_in), context_times=t_val,
-    >>> #                                 exclude=seen_in, relevant=rel_val)
-    """
-    from mlsd_lib.recsys.evaluate import evaluate_lists
-    from mlsd_lib.recsys.mf import top_k
-
-    temperatures = [check_float(t, "temperatures", low=0, low_open=True)
-                    for t in check_sequence(temperatures, "temperatures")]
-    if len(temperatures) == 0:
-        raise ValueError("temperatures is empty; pass at least one temperature, e.g. [0.2]")
-    histories = check_sequence(histories, "histories")
-    relevant = check_sets(relevant, "relevant")
-    epochs = check_int(epochs, "epochs", low=1)
-    k = check_int(k, "k", low=1)
-    if len(histories) != len(relevant):
-        raise ValueError(f"histories ({len(histories)}) and relevant ({len(relevant)}) must describe the same users")
-    ks = (1, 5, 10) if k == 10 else (k,)
-    curves: dict[float, list[float]] = {}
-    best: dict[float, np.ndarray] = {}
-
-    def track(temp: float):
-        def validate(m: TwoTowerRecommender) -> float:
-            S = m.user_embeddings(histories, context_times) @ m.item_embeddings().T
-            curves.setdefault(temp, []).append(evaluate_lists(top_k(S, k, exclude), relevant, ks=ks)[f"precision@{k}"])
-            if curves[temp][-1] >= max(curves[temp]):
-                best[temp] = S
-            return curves[temp][-1]
-        return validate
-
-    for temp in temperatures:
-        TwoTowerRecommender(item_features, temperature=temp, epochs=epochs, seed=seed).fit(
-            R, times, progress=progress, validate=track(temp))
-    return curves, best

@@ -1,7 +1,32 @@
 """Visual search services and their evaluation (chapter 2; chapter 4 reuses them).
 
-- ``similarity`` — dot product, cosine and Euclidean scores; distance concentration
+- ``measures`` — dot product, cosine and Euclidean scores; distance concentration
 - ``evaluation`` — ranking metrics of a retrieval run, simulated clicks
 - ``services`` — embedding generation, nearest-neighbour, re-ranking and indexing services
-- ``ann_eval`` — measuring ANN indexes (recall, QPS, memory) and calibrated synthetic corpora
+
+Measuring ANN indexes lives in :mod:`mlsd_lib.ann`. Every public name is re-exported here.
 """
+
+from mlsd_lib.search.evaluation import (
+    evaluate_retrieval,
+    search_excluding,
+    simulate_clicks,
+)
+from mlsd_lib.search.measures import (
+    relative_contrast,
+    similarity,
+)
+from mlsd_lib.search.services import (
+    EmbeddingService,
+    IndexingService,
+    NearestNeighbourService,
+    ReRankingService,
+    Result,
+    VisualSearchPipeline,
+)
+
+__all__ = [
+    "relative_contrast", "similarity", "evaluate_retrieval", "search_excluding", "simulate_clicks",
+    "EmbeddingService", "IndexingService", "NearestNeighbourService", "ReRankingService", "Result",
+    "VisualSearchPipeline",
+]

@@ -1,7 +1,7 @@
 """ANN at 10^6 vectors: exact flat search vs an IVF index, single-query and batched, 1 thread.
 
 Run with ``make bench`` (the default ``pytest`` skips benchmarks). The corpus is
-:func:`mlsd_lib.search.ann_eval.clustered_vectors` calibrated so that its ratio of
+:func:`mlsd_lib.ann.clustered_vectors` calibrated so that its ratio of
 nearest-neighbour to mean distance equals the real Fashion-MNIST self-supervised embeddings'
 (``REAL_NN_RATIO``) and whose clusters vary along as many directions as theirs
 (``REAL_INTRINSIC_DIM``), both measured in chapter 2 at full size. Well-separated clusters
@@ -23,7 +23,6 @@ from pathlib import Path
 import pytest
 
 from mlsd_lib import ann, set_threads
-from mlsd_lib.search import ann_eval
 
 N = int(os.environ.get("MLSD_BENCH_N", 1_000_000))
 D, K, N_QUERIES = 128, 10, 200
@@ -36,9 +35,9 @@ OUT = Path(__file__).resolve().parents[2] / "_build" / "benchmarks" / "ann_scale
 @pytest.fixture(scope="module")
 def corpus():
     set_threads(1)
-    spread = ann_eval.calibrate_spread(REAL_NN_RATIO, n=10_000, d=D, n_clusters=100, seed=0,
+    spread = ann.calibrate_spread(REAL_NN_RATIO, n=10_000, d=D, n_clusters=100, seed=0,
                                        intrinsic_dim=REAL_INTRINSIC_DIM)
-    x = ann_eval.clustered_vectors(N + N_QUERIES, D, 100, spread, seed=0, intrinsic_dim=REAL_INTRINSIC_DIM)
+    x = ann.clustered_vectors(N + N_QUERIES, D, 100, spread, seed=0, intrinsic_dim=REAL_INTRINSIC_DIM)
     xb, xq = x[:N], x[N:]
     flat = ann.build("flat", xb, "ip")
     exact = flat.search(xq, K)[0]
@@ -93,7 +92,7 @@ def test_summary(benchmark, corpus):
     RESULTS["speedup_batched"] = RESULTS["flat_batched_s_per_query"] / RESULTS["ivf_batched_s_per_query"]
     RESULTS["flat_effective_gbs"] = xb.nbytes / RESULTS["flat_single_s_per_query"] / 1e9
     t0 = time.perf_counter()
-    RESULTS["memory_bandwidth_gbs"] = ann_eval.memory_bandwidth_gbs(400_000_000)
+    RESULTS["memory_bandwidth_gbs"] = ann.memory_bandwidth_gbs(400_000_000)
     RESULTS["bandwidth_probe_s"] = time.perf_counter() - t0
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(RESULTS, indent=2))

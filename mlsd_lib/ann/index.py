@@ -186,7 +186,7 @@ def build(
         quantisation), ``"pq"`` (product quantisation, exhaustive), ``"hnsw"`` (graph) or
         ``"lsh"`` (random hyperplanes; ``"ip"``/``"cosine"`` only make sense on normalised data)
         or ``"rpforest"`` (a forest of random-projection trees, Annoy style, in NumPy; see
-        :mod:`mlsd_lib.rpforest`).
+        :mod:`mlsd_lib.ann.rpforest`).
     vectors : (n, d) array; the index is trained on it (when needed) and holds it.
     metric : ``"l2"``, ``"ip"`` or ``"cosine"``.
     nlist : number of IVF cells; default ``4 * sqrt(n)``.
@@ -202,7 +202,7 @@ def build(
     the float32 vector. Under ``"cosine"``, PQ and IVFPQ quantise the unit vectors under L2
     (same ranking; much better codes than inner-product PQ). The frontier this sits on,
     recall@10 against exact cosine search of 500 queries over 20,000 unit vectors of
-    ``search.ann_eval.clustered_vectors(20500, 64, 100, spread=1.0, seed=0)``, with
+    ``ann.clustered_vectors(20500, 64, 100, spread=1.0, seed=0)``, with
     isotropic noise / with ``intrinsic_dim=8``, and bytes per vector as
     :meth:`AnnIndex.memory_bytes` counts them (codes, ids, codebooks):
 
@@ -260,7 +260,7 @@ def build(
     elif kind == "pq":
         index = faiss.IndexPQ(d, m, nbits, faiss_metric)
     elif kind == "rpforest":
-        from mlsd_lib.rpforest import RPForest
+        from mlsd_lib.ann.rpforest import RPForest
 
         index = RPForest(d, n_trees=n_trees, leaf_size=leaf_size, search_k=search_k,
                          metric="l2" if metric == "l2" else "ip", seed=check_int(seed, "seed", low=0))

@@ -11,7 +11,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from mlsd_lib._validation import as_array, check_float, check_int, check_random_state
-from mlsd_lib.ann import AnnIndex, neighbour_recall
+from mlsd_lib.ann.index import AnnIndex, neighbour_recall
 from mlsd_lib.vectors import normalize_rows
 
 
@@ -283,7 +283,7 @@ def recall_profile(
     >>> recall_profile(x[:450], x[450:], {"hnsw": {"kind": "hnsw"}})
     {'hnsw': 1.0}
     """
-    from mlsd_lib.ann import build
+    from mlsd_lib.ann.index import build
 
     k = check_int(k, "k", low=1)
     if not isinstance(configs, dict) or not configs:
