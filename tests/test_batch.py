@@ -113,3 +113,18 @@ def test_no_thread_is_left_behind():
         engine.run([1, 2], [("s", abs, "cpu")])
     time.sleep(0.5)
     assert threading.active_count() <= before + 2    # Dask keeps at most its shared offload threads
+
+
+def test_chapter5_batch_path_on_the_engine_equals_one_call():
+    """Chapter 5's batch path: chunks scored on one pool and decided on another give the same
+    actions and reasons as one call over all posts."""
+    import pandas as pd
+
+    from mlsd_lib.moderation import HARM_CLASSES, EnforcementPolicy
+
+    rng = np.random.default_rng(0)
+    proba = rng.random((500, len(HARM_CLASSES)))
+    policy = EnforcementPolicy(np.full(len(HARM_CLASSES), 0.9), np.full(len(HARM_CLASSES), 0.6), HARM_CLASSES)
+    with StageEngine({"model": 1, "cpu": 2}) as engine:
+        run = engine.run(np.array_split(proba, 7), [("score", np.asarray, "model"), ("decide", policy.decide, "cpu")])
+    pd.testing.assert_frame_equal(pd.concat(run.results, ignore_index=True), policy.decide(proba))
