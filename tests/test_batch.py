@@ -128,3 +128,21 @@ def test_chapter5_batch_path_on_the_engine_equals_one_call():
     with StageEngine({"model": 1, "cpu": 2}) as engine:
         run = engine.run(np.array_split(proba, 7), [("score", np.asarray, "model"), ("decide", policy.decide, "cpu")])
     pd.testing.assert_frame_equal(pd.concat(run.results, ignore_index=True), policy.decide(proba))
+
+
+def test_an_existing_cluster_is_used_as_it_is():
+    """``client=``: the pools are read from the workers' resources, and closing the engine
+    leaves the cluster running (it belongs to whoever started it)."""
+    from distributed import Client, LocalCluster
+
+    from mlsd_lib.batch import StageEngine as Engine
+
+    with Engine({"boot": 1}):                       # names in-process addresses offline first
+        pass
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None,
+                      resources={"cpu": 1}) as cluster, Client(cluster, set_as_default=False) as client:
+        engine = Engine(client=client)
+        assert engine.pools == {"cpu": 2}
+        assert engine.run([[1, 2]], [("sum", sum, "cpu")]).results == [3]
+        engine.close()
+        assert client.submit(abs, -1).result() == 1
