@@ -551,7 +551,7 @@ def test_training_through_fit_lowers_the_loss_and_offline_copies_keep_boxes():
     s = make_scenes(24, seed=0)
     run = train_detector(OneStageDetector(), s, epochs=3, batch_size=8, seed=0)
     assert run.history.train_loss[-1] < run.history.train_loss[0]
-    assert len(run.epoch_seconds) == 3 and run.train_seconds > 0
+    assert len(run.epoch_seconds) == len(run.epoch_cpu_seconds) == 3 and run.train_seconds > 0 < run.train_cpu_seconds
     again = train_detector(OneStageDetector(), s, epochs=3, batch_size=8, seed=0)
     assert np.allclose(again.history.train_loss, run.history.train_loss)    # seeded end to end
     off = augment_offline(s, copies=2, seed=0)

@@ -26,15 +26,22 @@ __all__ = ["DetectorRun", "train_detector", "augment_offline"]
 
 @dataclass
 class DetectorRun:
-    """What :func:`train_detector` returns: the trained model, the loop's history, and wall times."""
+    """What :func:`train_detector` returns: the trained model, the loop's history, and per-epoch
+    wall times and CPU times (the CPU time of this process: other load on a shared machine
+    does not count in it, so it compares two ways of training fairly)."""
 
     model: object
     history: object
     epoch_seconds: list = field(default_factory=list)
+    epoch_cpu_seconds: list = field(default_factory=list)
 
     @property
     def train_seconds(self) -> float:
         return float(sum(self.epoch_seconds))
+
+    @property
+    def train_cpu_seconds(self) -> float:
+        return float(sum(self.epoch_cpu_seconds))
 
 
 def _check_scenes(scenes) -> SceneSet:
@@ -92,9 +99,10 @@ def train_detector(model, scenes: SceneSet, *, epochs: int, batch_size: int = 32
                 mod.reset_parameters()
     n = len(scenes)
     seconds: list[float] = []
+    cpu_seconds: list[float] = []
 
     def batches(epoch: int):
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         order = np.random.default_rng([seed, epoch]).permutation(n)
         g = torch.Generator().manual_seed(seed * 1000 + epoch)
         for lo in range(0, n, batch_size):
@@ -108,6 +116,7 @@ def train_detector(model, scenes: SceneSet, *, epochs: int, batch_size: int = 32
                 labels = [lab[k] for lab, k in zip(labels, keep, strict=True)]
             yield make_batch(images, boxes, labels, model.anchors)
         seconds.append(time.perf_counter() - start)
+        cpu_seconds.append(time.process_time() - cpu_start)
 
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     steps = epochs * -(-n // batch_size)
@@ -116,7 +125,7 @@ def train_detector(model, scenes: SceneSet, *, epochs: int, batch_size: int = 32
     history = fit(model, lambda batch: model.loss(batch, lam), batches, epochs=epochs, optimizer=optimizer,
                   scheduler=scheduler, seed=seed, progress=progress)
     model.eval()
-    return DetectorRun(model, history, seconds)
+    return DetectorRun(model, history, seconds, cpu_seconds)
 
 
 def augment_offline(scenes: SceneSet, copies: int, config=None, seed: int = 0) -> SceneSet:

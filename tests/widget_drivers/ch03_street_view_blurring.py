@@ -56,7 +56,7 @@ def _blur_viewer_switch():
     img = right.get_images()[0].get_array()
     if not right.get_title().startswith("pixelate"):
         return f"right panel titled {right.get_title()!r}"
-    expected = blur_regions(demo_images["grace_hopper"], demo_boxes["grace_hopper"], "pixelate", 0.5)
+    expected = det.blur_regions(demo_images["grace_hopper"], demo_boxes["grace_hopper"], "pixelate", 0.5)
     return True if (abs(img.astype(float) - expected.astype(float)).max() < 1e-6) else "the shown image is not the pixelated one"
 
 

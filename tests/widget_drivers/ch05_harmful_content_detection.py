@@ -35,23 +35,23 @@ check("a violation history is passed to the scorer",
 
 
 def _moved_threshold():
-    widget, _ = _explorer(Y_val, p_val, HARM_CLASSES, policy, cls="violence")
+    widget, _ = _explorer(Y_val, p_val, moderation.HARM_CLASSES, policy, cls="violence")
     pick, rem, dem = widget.children[0].children
     with capture() as seen:
         dem.value = 0.2
         rem.value = 0.7
     title = last_figure(seen).axes[0].get_title()
-    s = p_val[:, HARM_CLASSES.index("violence")]
+    s = p_val[:, moderation.HARM_CLASSES.index("violence")]
     queued = int(((s >= 0.2) & (s < 0.7)).sum())
     return True if title == f"violence: {queued} posts to review" else f"title {title!r}, expected {queued} posts"
 
 
 def _switched_class():
-    widget, _ = _explorer(Y_val, p_val, HARM_CLASSES, policy, cls="violence")
+    widget, _ = _explorer(Y_val, p_val, moderation.HARM_CLASSES, policy, cls="violence")
     pick, rem, dem = widget.children[0].children
     with capture() as seen:
         pick.value = "spam"
-    j = HARM_CLASSES.index("spam")
+    j = moderation.HARM_CLASSES.index("spam")
     ok = _np.isclose(rem.value, min(policy.remove[j], 1.0)) and last_figure(seen).axes[0].get_title().startswith("spam")
     return True if ok else f"sliders at {rem.value}, the policy removes spam at {policy.remove[j]}"
 
