@@ -15,6 +15,8 @@ module                                  chapter   concern
 ``data`` (``fashion_mnist``, ``tabular``,  all    offline loaders with provenance; the sentence
 ``text_encoder``, ``shipped``,                    encoder; how much each source ships
 ``provenance``)
+``batch``                               3, 5      the staged batch engine: Dask ``distributed``,
+                                                  one worker pool per stage
 ``features``                            1         scaling, bucketing, the scikit-learn encoder
 ``sampling``                            1, 6      sampling, splits (temporal too), resampling
 ``metrics`` (``classification``,        all       offline metrics, cross-checked against

@@ -26,6 +26,7 @@ from _contract import (
 from hypothesis import strategies as st
 
 from mlsd_lib import _validation as V
+from mlsd_lib import batch as BA
 from mlsd_lib import experiments as E
 from mlsd_lib import features as F
 from mlsd_lib import losses as L
@@ -590,9 +591,23 @@ DATA = [
     Case(TE.load_sentence_encoder, st.just({"device": "cpu"}), spec={"device": "choice"}, examples=0),
 ]
 
+BATCH = [
+    Case(BA.StageEngine, st.tuples(st.integers(1, 2), st.integers(0, 3)).map(
+        lambda t: {"pools": {"cpu": t[0]}, "batches": list(range(t[1])), "threads_per_worker": 1}),
+         lambda r, kw: (r.results == [x * x for x in kw["batches"]] and r.wall_seconds >= 0
+                        and all(len(v) == len(kw["batches"]) for v in r.stage_seconds.values())) or None,
+         {"threads_per_worker": "count"},
+         call=lambda kw: _engine_run(kw), covers=(BA.StageRun,), examples=2),
+]
+
+
+def _engine_run(kw):
+    with BA.StageEngine(kw["pools"], threads_per_worker=kw["threads_per_worker"]) as engine:
+        return engine.run(kw["batches"], [("square", lambda b: b * b, "cpu")])
+
 
 ALL = VALIDATORS + FEATURES + SAMPLING + MONITORING + EXPERIMENTS + MODEL_SELECTION + LOSSES + TRAINING + DDP \
-    + SERVING + OTHER + DATA
+    + SERVING + OTHER + DATA + BATCH
 
 
 @parametrize([c for c in ALL if c.examples])

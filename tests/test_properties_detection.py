@@ -211,6 +211,14 @@ PIPELINE = [
                                                         "detector": MO.OneStageDetector(), "out_dir": tempfile.mkdtemp()}),
          lambda r, kw: (len(r.written) == len(kw["items"]) - 1 and list(r.failed) == ["bad"]) or None,
          covers=(PL.PipelineReport,), examples=2),
+    Case(PL.pipeline_stages, st.sampled_from(["gaussian", "pixelate"]).map(
+        lambda m: {"detector": MO.OneStageDetector(), "out_dir": tempfile.mkdtemp(), "method": m}),
+         lambda r, kw: ([name for name, _, _ in r] == list(PL.STAGES) and all(callable(f) for _, f, _ in r)) or None,
+         {"method": "choice"}, examples=2),
+    Case(PL.stage_scaling, st.integers(1, 2).map(
+        lambda b: {"items": {f"i{k}": PL.encode_image(np.zeros((64, 64))) for k in range(2)},
+                   "detector": MO.OneStageDetector(), "workers": [1], "batch_size": b}),
+         lambda r, kw: finite_array(r.to_numpy(), 0.0, shape=(1, 2)), {"batch_size": "count"}, examples=2),
 ]
 
 AUGMENT = [

@@ -3,6 +3,7 @@ each held to an independent reference."""
 
 from __future__ import annotations
 
+import bm25s
 import numpy as np
 import pytest
 from sklearn.feature_extraction.text import (
@@ -110,6 +111,33 @@ def test_bm25_equals_the_formula(k1, b):
     for _ in range(20):
         q = list(rng.choice(words + ["unseen"], rng.integers(1, 5)))
         np.testing.assert_allclose(idx.scores(q), _reference_bm25(docs, q, k1, b), atol=1e-12)
+
+
+@pytest.mark.parametrize(("k1", "b"), [(1.2, 0.75), (1.5, 0.5), (0.9, 0.0), (2.0, 1.0)])
+def test_bm25_equals_the_bm25s_library(k1, b):
+    """Issue 13: our scores equal ``bm25s`` (a pinned test dependency) on the same corpus.
+
+    ``bm25s`` names its variants after Kamphuis et al. (2020). Ours is Lucene's idf,
+    ``ln(1 + (N - df + 0.5) / (df + 0.5))``, with the classic ``(k1 + 1)`` factor in the term
+    part: that is ``idf_method="lucene"`` with ``method="atire"``'s term part. (bm25s's plain
+    ``"lucene"`` drops the ``(k1 + 1)``, as Lucene 8+ does; that rescales every score by the same
+    constant and changes no ranking.) Skewed word frequencies give common and rare terms;
+    queries repeat words and hold unseen ones.
+    """
+    rng = np.random.default_rng(1)
+    words = [f"w{i}" for i in range(80)]
+    p = 1.0 / np.arange(1, 81)
+    docs = [list(rng.choice(words, rng.integers(1, 40), p=p / p.sum())) for _ in range(400)]
+    ours = InvertedIndex(k1, b)
+    ours.add(docs)
+    ref = bm25s.BM25(k1=k1, b=b, method="atire", idf_method="lucene", dtype="float64")
+    ref.index(docs, show_progress=False)
+    plain = bm25s.BM25(k1=k1, b=b, method="lucene", dtype="float64")
+    plain.index(docs, show_progress=False)
+    for _ in range(100):
+        q = list(rng.choice(words + ["unseen"], rng.integers(1, 7)))
+        np.testing.assert_allclose(ours.scores(q), ref.get_scores(q), rtol=0, atol=1e-9)
+        np.testing.assert_allclose(ours.scores(q), (k1 + 1) * plain.get_scores(q), rtol=0, atol=1e-9)
 
 
 def test_incremental_add_equals_a_rebuild():

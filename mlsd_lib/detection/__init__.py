@@ -45,7 +45,16 @@ from mlsd_lib.detection.models import (
     TwoStageDetector,
     make_batch,
 )
-from mlsd_lib.detection.pipeline import STAGES, PipelineReport, encode_image, preprocess, run_batch
+from mlsd_lib.detection.pipeline import (
+    STAGE_POOLS,
+    STAGES,
+    PipelineReport,
+    encode_image,
+    pipeline_stages,
+    preprocess,
+    run_batch,
+    stage_scaling,
+)
 from mlsd_lib.detection.roi import roi_align, roi_pool
 from mlsd_lib.detection.scenes import (
     CLASS_NAMES,
@@ -67,7 +76,8 @@ __all__ = [
     "average_precision", "check_detections", "error_breakdown", "evaluate_detections", "match_image",
     "mean_average_precision", "per_image_counts", "pr_curve", "precision_from_ious", "mine_hard_examples",
     "simulate_reports", "ANCHOR_SHAPES", "Backbone", "OneStageDetector", "TwoStageDetector", "make_batch",
-    "batched_nms", "nms", "STAGES", "PipelineReport", "encode_image", "preprocess", "run_batch", "roi_align",
+    "batched_nms", "nms", "STAGES", "STAGE_POOLS", "PipelineReport", "encode_image", "preprocess", "run_batch",
+    "pipeline_stages", "stage_scaling", "roi_align",
     "roi_pool", "CLASS_NAMES", "ObjectSources", "SceneSet", "load_sources", "make_scenes", "render_plate",
     "render_sign", "DetectorRun", "augment_offline", "train_detector", "plot_error_kinds", "plot_pr_curves",
     "show_detections", "blur_viewer", "threshold_explorer", "threshold_state",

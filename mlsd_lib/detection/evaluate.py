@@ -19,6 +19,12 @@ and AP is the area under the precision–recall curve, read three ways:
 - ``"step"``: $\\sum_k (R_k - R_{k-1}) P_k$ without the envelope (scikit-learn's
   ``average_precision_score``, scaled by the share of objects ever detected).
 
+With ``"coco101"`` the per-class AP and mAP@[.5:.95] equal pycocotools' ``COCOeval``
+(area "all", no detection cap reached) on random detections to 1e-15 (a unit test), with
+one difference of convention: a recall point is read with a 1e-12 tolerance, so a recall of
+exactly 7/20 reaches the point 0.35, which COCOeval's float grid stores as 0.35000000000000003
+and so skips. Classes without ground truth get AP 0 here; COCOeval leaves them out.
+
 mAP averages AP over classes, $\\mathrm{mAP} = \\frac{1}{C}\\sum_c AP_c$, and COCO's
 mAP@[.5:.95] also over the IoU thresholds 0.50, 0.55, ..., 0.95.
 

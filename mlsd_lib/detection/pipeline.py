@@ -2,10 +2,10 @@
 
 ``preprocess`` (CPU: decode, grey, resize, scale) → ``detect`` (the model, batched) →
 ``suppress`` (NMS) → ``blur`` (on the full-resolution image) → ``write`` (the blurred image
-to an output folder standing in for object storage). :func:`run_batch` runs them over
-batches of images with a plain loop and times each stage separately; each stage is a
-function of a batch, so an engine that runs stages on separately sized worker pools (Dask
-``distributed``, Ray, Beam) can take the same functions unchanged.
+to an output folder standing in for object storage). Each stage is a function of a batch
+(:func:`pipeline_stages`). :func:`run_batch` runs them over batches either in one coupled
+worker (a plain loop) or on :class:`mlsd_lib.batch.StageEngine`, Dask ``distributed`` with a
+worker pool for the CPU stages and one for the model, each sized on its own.
 
 A bad input (empty or corrupt bytes, the wrong shape or dtype) gets an error that says what
 is wrong; :func:`run_batch` records it, skips that image, and writes the rest.
@@ -25,7 +25,8 @@ from mlsd_lib._validation import check_choice, check_float, check_int
 from mlsd_lib.detection.blur import blur_regions
 from mlsd_lib.detection.suppression import batched_nms
 
-__all__ = ["encode_image", "preprocess", "run_batch", "PipelineReport", "STAGES"]
+__all__ = ["encode_image", "preprocess", "pipeline_stages", "run_batch", "PipelineReport", "stage_scaling", "STAGES",
+           "STAGE_POOLS"]
 
 STAGES = ("preprocess", "detect", "suppress", "blur", "write")
 
@@ -92,15 +93,21 @@ def preprocess(raw, size: int = 64) -> tuple[np.ndarray, np.ndarray]:
     return x, img
 
 
+STAGE_POOLS = {"preprocess": "cpu", "detect": "detect", "suppress": "detect", "blur": "cpu", "write": "cpu"}
+
+
 @dataclass
 class PipelineReport:
-    """What :func:`run_batch` did: files written, failures by name, and seconds per stage and batch."""
+    """What :func:`run_batch` did: files written, failures by name, seconds per stage and
+    batch (time a worker spent in it), and the wall-clock seconds of the whole run."""
 
     written: list = field(default_factory=list)
     failed: dict = field(default_factory=dict)
     detections: dict = field(default_factory=dict)
     stage_seconds: dict = field(default_factory=lambda: {s: [] for s in STAGES})
     batch_sizes: list = field(default_factory=list)
+    wall_seconds: float = 0.0
+    pools: dict = field(default_factory=dict)
 
     def throughput(self):
         """Images per second of each stage alone, over all batches, as a pandas Series."""
@@ -109,10 +116,98 @@ class PipelineReport:
         n = sum(self.batch_sizes)
         return pd.Series({s: n / max(sum(v), 1e-9) for s, v in self.stage_seconds.items()}, name="images/s")
 
+    def images_per_second(self) -> float:
+        """Images written per wall-clock second of the whole run."""
+        return sum(self.batch_sizes) / max(self.wall_seconds, 1e-9)
+
+
+def _stage_preprocess(chunk, size):
+    state = {"names": [], "inputs": [], "originals": [], "failed": {}}
+    for name, raw in chunk:
+        try:
+            x, orig = preprocess(raw, size)
+        except (ValueError, TypeError) as exc:
+            state["failed"][name] = str(exc)
+            continue
+        state["names"].append(name)
+        state["inputs"].append(x)
+        state["originals"].append(orig)
+    return state
+
+
+def _stage_detect(state, detector, score_threshold):
+    state = dict(state)
+    state["raw"] = (detector.detect(np.stack(state["inputs"]), score_threshold=score_threshold, iou_threshold=1.0,
+                                    max_detections=200) if state["inputs"] else [])
+    return state
+
+
+def _stage_suppress(state, iou_threshold):
+    state = dict(state)
+    state["kept"] = [{k: v[batched_nms(d["boxes"], d["scores"], d["labels"], iou_threshold)] for k, v in d.items()}
+                     for d in state.pop("raw")]
+    return state
+
+
+def _stage_blur(state, method, size):
+    state = dict(state)
+    state["blurred"] = []
+    for d, orig in zip(state["kept"], state.pop("originals"), strict=True):
+        scale = np.array([orig.shape[1], orig.shape[0]] * 2, float) / size
+        state["blurred"].append(blur_regions(orig, d["boxes"] * scale, method))
+    return state
+
+
+def _stage_write(state, out_dir):
+    import cv2
+
+    out = {"written": [], "detections": {}, "failed": state["failed"], "n": len(state["names"])}
+    for name, img, d in zip(state["names"], state.pop("blurred"), state["kept"], strict=True):
+        path = Path(out_dir) / f"{name}.jpg"
+        cv2.imwrite(str(path), img, [cv2.IMWRITE_JPEG_QUALITY, 90])
+        out["written"].append(str(path))
+        out["detections"][name] = d
+    return out
+
+
+def pipeline_stages(detector, out_dir, method: str = "gaussian", score_threshold: float = 0.5,
+                    iou_threshold: float = 0.5, size: int = 64, stage_pools: dict | None = None) -> list:
+    """The pipeline as ``(name, function, pool)`` stages for :class:`mlsd_lib.batch.StageEngine`.
+
+    Each function takes the previous stage's output for one batch; the first takes a list of
+    ``(name, raw image)`` pairs. ``stage_pools`` maps each of :data:`STAGES` to a pool
+    (default :data:`STAGE_POOLS`: the model's stages on ``"detect"``, the rest on ``"cpu"``).
+
+    Examples
+    --------
+    >>> [(name, pool) for name, _, pool in pipeline_stages(None, ".")][:2]
+    [('preprocess', 'cpu'), ('detect', 'detect')]
+    """
+    from functools import partial
+
+    method = check_choice(method, "method", ("gaussian", "pixelate"))
+    st = check_float(score_threshold, "score_threshold", low=0.0, high=1.0)
+    it = check_float(iou_threshold, "iou_threshold", low=0.0, high=1.0)
+    size = check_int(size, "size", low=8)
+    if not isinstance(stage_pools, dict | None) or set(stage_pools or STAGE_POOLS) != set(STAGES):
+        raise ValueError(f"stage_pools must map every stage {STAGES} to a pool name")
+    pools = dict(STAGE_POOLS if stage_pools is None else stage_pools)
+    fns = {"preprocess": partial(_stage_preprocess, size=size),
+           "detect": partial(_stage_detect, detector=detector, score_threshold=st),
+           "suppress": partial(_stage_suppress, iou_threshold=it),
+           "blur": partial(_stage_blur, method=method, size=size),
+           "write": partial(_stage_write, out_dir=str(out_dir))}
+    return [(s, fns[s], pools[s]) for s in STAGES]
+
 
 def run_batch(items: dict, detector, out_dir, batch_size: int = 16, method: str = "gaussian",
-              score_threshold: float = 0.5, iou_threshold: float = 0.5, size: int = 64) -> PipelineReport:
+              score_threshold: float = 0.5, iou_threshold: float = 0.5, size: int = 64,
+              engine=None, stage_pools: dict | None = None) -> PipelineReport:
     """Blur every image of ``items`` (name → raw bytes or array) and write it to ``out_dir``.
+
+    Without ``engine`` one worker runs every stage of a batch in turn (a *coupled* worker).
+    With a :class:`mlsd_lib.batch.StageEngine`, the stages run on its pools (see
+    :func:`pipeline_stages`; an engine with a single pool runs every stage there).
 
     Examples
     --------
@@ -123,57 +218,87 @@ def run_batch(items: dict, detector, out_dir, batch_size: int = 16, method: str 
     >>> [Path(p).name for p in rep.written], list(rep.failed)
     (['a.jpg'], ['bad'])
     """
-    import cv2
-
     if not isinstance(items, dict):
         raise TypeError(f"items must be a dict of name -> raw image, got {type(items).__name__}")
     if not hasattr(detector, "detect"):
         raise TypeError("detector must have a detect(images, score_threshold, iou_threshold) method")
     batch_size = check_int(batch_size, "batch_size", low=1)
-    method = check_choice(method, "method", ("gaussian", "pixelate"))
-    st = check_float(score_threshold, "score_threshold", low=0.0, high=1.0)
-    it = check_float(iou_threshold, "iou_threshold", low=0.0, high=1.0)
+    if engine is not None and not (hasattr(engine, "run") and hasattr(engine, "pools")):
+        raise TypeError("engine must be a mlsd_lib.batch.StageEngine (or None for one coupled worker)")
+    if engine is not None and stage_pools is None and len(engine.pools) == 1:
+        stage_pools = dict.fromkeys(STAGES, next(iter(engine.pools)))
+    stages = pipeline_stages(detector, out_dir, method, score_threshold, iou_threshold, size, stage_pools)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    pairs = list(items.items())
+    chunks = [pairs[lo:lo + batch_size] for lo in range(0, len(pairs), batch_size)]
     rep = PipelineReport()
-    names = list(items)
-    for lo in range(0, len(names), batch_size):
-        chunk = names[lo:lo + batch_size]
-        t = time.perf_counter()
-        inputs, originals, ok = [], [], []
-        for name in chunk:
-            try:
-                x, orig = preprocess(items[name], size)
-            except (ValueError, TypeError) as exc:
-                rep.failed[name] = str(exc)
-                continue
-            inputs.append(x)
-            originals.append(orig)
-            ok.append(name)
-        rep.stage_seconds["preprocess"].append(time.perf_counter() - t)
-        if not ok:
-            for s in STAGES[1:]:
-                rep.stage_seconds[s].append(0.0)
-            rep.batch_sizes.append(0)
-            continue
-        t = time.perf_counter()
-        raw = detector.detect(np.stack(inputs), score_threshold=st, iou_threshold=1.0, max_detections=200)
-        rep.stage_seconds["detect"].append(time.perf_counter() - t)
-        t = time.perf_counter()
-        kept = [{k: v[batched_nms(d["boxes"], d["scores"], d["labels"], it)] for k, v in d.items()} for d in raw]
-        rep.stage_seconds["suppress"].append(time.perf_counter() - t)
-        t = time.perf_counter()
-        blurred = []
-        for d, orig in zip(kept, originals, strict=True):
-            scale = np.array([orig.shape[1], orig.shape[0]] * 2, float) / size
-            blurred.append(blur_regions(orig, d["boxes"] * scale, method))
-        rep.stage_seconds["blur"].append(time.perf_counter() - t)
-        t = time.perf_counter()
-        for name, img, d in zip(ok, blurred, kept, strict=True):
-            path = out / f"{name}.jpg"
-            cv2.imwrite(str(path), img, [cv2.IMWRITE_JPEG_QUALITY, 90])
-            rep.written.append(str(path))
-            rep.detections[name] = d
-        rep.stage_seconds["write"].append(time.perf_counter() - t)
-        rep.batch_sizes.append(len(ok))
+    t0 = time.perf_counter()
+    if engine is None:
+        results = []
+        for chunk in chunks:
+            value = chunk
+            for name, fn, _ in stages:
+                t = time.perf_counter()
+                value = fn(value)
+                rep.stage_seconds[name].append(time.perf_counter() - t)
+            results.append(value)
+        rep.pools = {"coupled": 1}
+    else:
+        run = engine.run(chunks, stages)
+        results, rep.stage_seconds, rep.pools = run.results, run.stage_seconds, run.pools
+    rep.wall_seconds = time.perf_counter() - t0
+    for r in results:
+        rep.written += r["written"]
+        rep.failed.update(r["failed"])
+        rep.detections.update(r["detections"])
+        rep.batch_sizes.append(r["n"])
     return rep
+
+
+def stage_scaling(items: dict, detector, workers=(1, 2), batch_size: int = 16, size: int = 64,
+                  repeats: int = 3):
+    """Images per second of the CPU stage and of the model stage, each alone on a pool of
+    ``n`` workers for each ``n`` in ``workers`` (a :class:`mlsd_lib.batch.StageEngine`).
+
+    The preprocessing run reads the raw images; the detection run reads inputs preprocessed
+    beforehand, so neither stage waits on the other and each pool's own scaling shows. A
+    warm-up batch runs first on every engine, and each run is repeated ``repeats`` times,
+    keeping the fastest (the least disturbed by other work on the machine). Returns a DataFrame (rows: workers; columns:
+    the two stages) of images per second.
+
+    Examples
+    --------
+    >>> from mlsd_lib.detection.models import OneStageDetector
+    >>> items = {f"i{k}": encode_image(np.zeros((64, 64), np.float32)) for k in range(4)}
+    >>> stage_scaling(items, OneStageDetector(), workers=(1,), batch_size=2).columns.tolist()
+    ['preprocess', 'detect']
+    """
+    import pandas as pd
+
+    from mlsd_lib._validation import check_sequence
+    from mlsd_lib.batch import StageEngine
+
+    if not isinstance(items, dict) or not items:
+        raise TypeError("items must be a non-empty dict of name -> raw image")
+    ns = [check_int(n, "workers", low=1) for n in check_sequence(workers, "workers")]
+    if not ns:
+        raise ValueError("workers must list at least one pool size")
+    batch_size = check_int(batch_size, "batch_size", low=1)
+    repeats = check_int(repeats, "repeats", low=1)
+    stages = {name: fn for name, fn, _ in pipeline_stages(detector, ".", size=size)}
+    pairs = list(items.items())
+    chunks = [pairs[lo:lo + batch_size] for lo in range(0, len(pairs), batch_size)]
+    inputs = [s for s in (stages["preprocess"](c) for c in chunks) if s["inputs"]]
+    n_ok = sum(len(s["inputs"]) for s in inputs)
+    rows = {}
+    for n in ns:
+        with StageEngine({"cpu": n, "detect": n}) as engine:
+            engine.run(chunks[:1], [("preprocess", stages["preprocess"], "cpu")])
+            engine.run(inputs[:1], [("detect", stages["detect"], "detect")])
+            pre = min(engine.run(chunks, [("preprocess", stages["preprocess"], "cpu")]).wall_seconds
+                      for _ in range(repeats))
+            det = min(engine.run(inputs, [("detect", stages["detect"], "detect")]).wall_seconds
+                      for _ in range(repeats))
+        rows[n] = {"preprocess": len(pairs) / pre, "detect": n_ok / det}
+    return pd.DataFrame(rows).T.rename_axis("workers in the pool")

@@ -8,7 +8,9 @@ them, not with the corpus. Scores are Okapi BM25 as Lucene and Elasticsearch com
     score(q, d) = sum over query terms t of idf(t) * tf * (k1 + 1) / (tf + k1 * (1 - b + b * |d| / avgdl))
     idf(t) = ln(1 + (N - df + 0.5) / (df + 0.5))
 
-with ``k1 = 1.2`` and ``b = 0.75`` (Elasticsearch's defaults). A repeated query term counts
+with ``k1 = 1.2`` and ``b = 0.75`` (Elasticsearch's defaults). Lucene 8 and later drop the
+constant ``(k1 + 1)``, which rescales every score alike and changes no ranking. The scores
+equal the ``bm25s`` library's with ``method="atire", idf_method="lucene"`` (a unit test). A repeated query term counts
 once per occurrence. Documents can be added at any time; the statistics (N, df, avgdl) are
 read at query time, so a new upload is searchable at once, without a rebuild.
 

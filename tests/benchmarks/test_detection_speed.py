@@ -5,7 +5,9 @@
 - IoU of 100 x 100 box pairs: the vectorised ``box_iou`` against OpenCV's rectangle
   intersection (``cv2.rotatedRectangleIntersection`` with zero angle), pair by pair;
 - detector inference (images per second, both detectors, untrained weights: the cost does
-  not depend on them) and the batch pipeline's images per second per stage.
+  not depend on them) and the batch pipeline's images per second per stage, in one coupled
+  worker and on the Dask stage engine, with each pool (CPU, model) grown alone from 1 to 2
+  workers (``stage_scaling``; at most the machine's free cores can show up as a gain).
 
 The summary writes the ratios to ``_build/benchmarks/detection.json`` and checks the NMS
 ratio at 10^4 boxes against the aim of at most 2x OpenCV's time. At 10^3 boxes the aim is
@@ -25,9 +27,10 @@ import numpy as np
 import pytest
 
 from mlsd_lib import set_threads
+from mlsd_lib.batch import StageEngine
 from mlsd_lib.detection.boxes import box_iou
 from mlsd_lib.detection.models import OneStageDetector, TwoStageDetector
-from mlsd_lib.detection.pipeline import encode_image, run_batch
+from mlsd_lib.detection.pipeline import encode_image, run_batch, stage_scaling
 from mlsd_lib.detection.scenes import make_scenes
 from mlsd_lib.detection.suppression import nms
 
@@ -103,6 +106,19 @@ def test_pipeline_stages(benchmark):
     rep = benchmark.pedantic(run_batch, args=(items, TwoStageDetector(), out), kwargs={"batch_size": 16},
                              rounds=1, iterations=1)
     RESULTS.update({f"pipeline_{k}_images_per_s": float(v) for k, v in rep.throughput().items()})
+    RESULTS["pipeline_coupled_wall_images_per_s"] = rep.images_per_second()
+    with StageEngine({"cpu": 2, "detect": 1}) as engine:
+        staged = run_batch(items, TwoStageDetector(), tempfile.mkdtemp(), batch_size=16, engine=engine)
+    RESULTS["pipeline_engine_cpu2_detect1_wall_images_per_s"] = staged.images_per_second()
+
+
+def test_pipeline_pools_scale_alone(benchmark):
+    scenes = make_scenes(96, seed=1)
+    items = {f"t{i}": encode_image(im, scale=8) for i, im in enumerate(scenes.images)}
+    table = benchmark.pedantic(stage_scaling, args=(items, TwoStageDetector()), kwargs={"workers": (1, 2)},
+                               rounds=1, iterations=1)
+    for n, row in table.iterrows():
+        RESULTS.update({f"pool_{k}_{n}_workers_images_per_s": float(v) for k, v in row.items()})
 
 
 def test_summary(benchmark):
