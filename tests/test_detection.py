@@ -136,6 +136,26 @@ def test_nms_equals_opencv(n, threshold):
     assert np.array_equal(ours, ref)
 
 
+@pytest.mark.parametrize("route", ["per kept box", "sweep", "mixed"])
+@pytest.mark.parametrize("clustered", [False, True])
+def test_every_nms_route_keeps_what_opencv_keeps(monkeypatch, route, clustered):
+    """The pass per kept box, the sweep over candidate pairs, and a switch between them agree."""
+    rng = np.random.default_rng(7)
+    n = 1500
+    if clustered:                                     # ten jittered boxes per object, as a detector emits
+        xy = np.repeat(rng.uniform(0, 400, (n // 10, 2)), 10, axis=0) + rng.normal(0, 3, (n, 2))
+    else:
+        xy = rng.uniform(0, 400, (n, 2))
+    wh = rng.uniform(5, 40, (n, 2))
+    scores = rng.permutation(n) / n + 0.001
+    if route == "per kept box":
+        monkeypatch.setattr(NMS, "_MAX_PAIRS", -1)     # the sweep never fits
+    elif route == "sweep":
+        monkeypatch.setattr(NMS, "_DENSE", n + 1)      # the first kept box hands over at once
+    ref = np.asarray(cv2.dnn.NMSBoxes(np.c_[xy, wh].tolist(), scores.tolist(), 0.0, 0.5)).ravel()
+    assert np.array_equal(NMS.nms(np.c_[xy, xy + wh], scores, 0.5), ref)
+
+
 def test_nms_score_threshold_and_empty():
     assert NMS.nms(np.zeros((0, 4)), np.zeros(0)).tolist() == []
     b = [[0, 0, 10, 10], [20, 20, 30, 30]]

@@ -2,10 +2,13 @@
 
 Greedy NMS: take the highest-scoring box, drop every remaining box that overlaps it by more
 than ``iou_threshold``, repeat. Each round compares the kept box with all boxes still alive
-in one vectorised pass, so the Python loop runs once per *kept* box, never per pair, and
-boxes suppressed early are never looked at again. Up to 1,500 boxes the whole overlap matrix
-is computed at once instead, and the greedy pass visits only the boxes that overlap another. The class-aware form runs NMS separately
-within each class (a face never suppresses a plate).
+in one vectorised pass, so the Python loop runs once per *kept* box, never per pair. That is
+fast where each kept box removes many others (dense clusters of detections). Once a kept box
+removes only a few, the rest is sparse and a second route takes over: a sweep along x finds
+the few pairs of boxes that can overlap at all (a sorted search, no n-by-n matrix), their
+IoUs are computed in one pass, and the greedy pass walks only the boxes that overlap a
+lower-ranked one. The class-aware form runs NMS
+separately within each class (a face never suppresses a plate).
 
 Introduced in chapter 3, "Serving".
 """
@@ -19,28 +22,51 @@ from mlsd_lib._validation import as_array, check_float, check_same_length
 
 __all__ = ["nms", "batched_nms"]
 
-_SMALL = 1500   # up to this many boxes, the whole overlap matrix fits in a few MB
+_MAX_PAIRS = 4_000_000   # candidate pairs held at once (about 100 MB); beyond, one pass per kept box
+_DENSE = 8               # a kept box that removes this many others still pays for its own pass
 
 
-def _nms_matrix(x1, y1, x2, y2, area, t) -> np.ndarray:
-    """Greedy NMS on score-sorted boxes from their whole overlap matrix, for small inputs.
+def _overlap_pairs(x1, y1, x2, y2, area, t) -> tuple[np.ndarray, np.ndarray] | None:
+    """Pairs ``(i, j)``, ``i < j`` in score rank, whose IoU exceeds ``t``; None if too many candidates.
 
-    ``over[i, j]``: box i outranks box j and overlaps it by more than ``t``. The greedy pass
-    then visits only the boxes that overlap some lower-ranked box, each in one vector OR.
+    A sweep along x: after sorting by the left edge, the boxes that can overlap box ``i`` are
+    the ones whose left edge lies before ``i``'s right edge, a contiguous run found by one
+    ``searchsorted``. Only those candidate pairs get an IoU, so sparse scenes cost about
+    n log n instead of n squared.
     """
-    f = np.float32
-    x1, y1, x2, y2, area = (v.astype(f) for v in (x1, y1, x2, y2, area))
-    w = np.minimum(x2[:, None], x2[None]) - np.maximum(x1[:, None], x1[None])
-    np.clip(w, 0, None, out=w)
-    h = np.minimum(y2[:, None], y2[None]) - np.maximum(y1[:, None], y1[None])
-    np.clip(h, 0, None, out=h)
-    inter = w * h
-    over = inter > f(t) * (area[:, None] + area[None] - inter)
-    over &= np.triu(np.ones_like(over), k=1)
-    removed = np.zeros(len(x1), bool)
-    for i in np.flatnonzero(over.any(1)):
+    n = len(x1)
+    by_x = np.argsort(x1, kind="stable")
+    x1, y1, x2, y2, area = (v[by_x] for v in (x1, y1, x2, y2, area))    # positions in x order from here
+    first = np.arange(1, n + 1)
+    count = np.maximum(np.searchsorted(x1, x2, side="left") - first, 0)
+    total = int(count.sum())
+    if total > _MAX_PAIRS:
+        return None
+    # the p-th box's candidates are the positions p + 1 ... p + count[p]
+    b = np.arange(total) - np.repeat(np.cumsum(count) - count - first, count)
+    top, bottom = np.repeat(y1, count), np.repeat(y2, count)
+    h = np.minimum(bottom, y2[b]) - np.maximum(top, y1[b])
+    meets = h > 0                                   # most candidates miss in y: drop them before the rest
+    a, b, h = np.repeat(np.arange(n), count)[meets], b[meets], h[meets]
+    w = np.minimum(x2[a], x2[b]) - x1[b]            # x1[b] >= x1[a] in x order
+    inter = np.clip(w, 0, None) * h
+    over = inter > t * (area[a] + area[b] - inter)
+    a, b = by_x[a[over]], by_x[b[over]]
+    return np.minimum(a, b), np.maximum(a, b)
+
+
+def _greedy(n: int, winner: np.ndarray, loser: np.ndarray) -> np.ndarray:
+    """Greedy NMS over an overlap graph: visit winners in rank order, each removes its losers."""
+    # a stable sort of small integers is a radix sort: linear in the number of pairs
+    order = np.argsort(winner.astype(np.uint16 if n < 2**16 else np.int64), kind="stable")
+    loser = loser[order]
+    stops = np.cumsum(np.bincount(winner, minlength=n))
+    starts = np.r_[0, stops[:-1]]
+    heads = np.flatnonzero(stops - starts)
+    removed = np.zeros(n, bool)
+    for i, lo, hi in zip(heads.tolist(), starts[heads].tolist(), stops[heads].tolist(), strict=True):
         if not removed[i]:
-            removed |= over[i]
+            removed[loser[lo:hi]] = True
     return np.flatnonzero(~removed)
 
 
@@ -82,10 +108,7 @@ def nms(boxes: ArrayLike, scores: ArrayLike, iou_threshold: float = 0.5,
     order = idx[np.argsort(-s[idx], kind="stable")]
     x1, y1, x2, y2 = (np.ascontiguousarray(b[order, k]) for k in range(4))
     area = (x2 - x1) * (y2 - y1)
-    if len(order) <= _SMALL:
-        return order[_nms_matrix(x1, y1, x2, y2, area, iou_threshold)]
-    alive = np.arange(len(order))
-    keep = []
+    alive, keep, sweep = np.arange(len(order)), [], True
     while alive.size:
         i, rest = alive[0], alive[1:]
         keep.append(i)
@@ -95,6 +118,14 @@ def nms(boxes: ArrayLike, scores: ArrayLike, iou_threshold: float = 0.5,
         inter = np.clip(w, 0, None) * np.clip(h, 0, None)
         union = area[i] + area[rest] - inter
         alive = rest[(inter <= iou_threshold * union) | (union <= 0)]   # IoU > threshold: suppressed
+        if sweep and alive.size and len(rest) - len(alive) < _DENSE:
+            # this box removed few others: the rest is sparse, where the sweep beats a pass per box
+            a = alive
+            pairs = _overlap_pairs(x1[a], y1[a], x2[a], y2[a], area[a], iou_threshold)
+            if pairs is not None:
+                keep.extend(a[_greedy(len(a), *pairs)].tolist())
+                break
+            sweep = False
     return order[np.asarray(keep, dtype=np.int64)]
 
 

@@ -1,7 +1,8 @@
 """Chapter 3's kernels side by side with OpenCV (``make bench``; not in the default run).
 
 - NMS at 10^3 and 10^4 boxes: ``mlsd_lib.detection.suppression.nms`` against ``cv2.dnn.NMSBoxes``
-  on the same boxes (the unit tests prove they keep the same boxes);
+  on the same boxes (the unit tests prove they keep the same boxes), scattered uniformly and
+  clustered ten to an object as a detector emits them;
 - IoU of 100 x 100 box pairs: the vectorised ``box_iou`` against OpenCV's rectangle
   intersection (``cv2.rotatedRectangleIntersection`` with zero angle), pair by pair;
 - detector inference (images per second, both detectors, untrained weights: the cost does
@@ -9,10 +10,12 @@
   worker and on the Dask stage engine, with each pool (CPU, model) grown alone from 1 to 2
   workers (``stage_scaling``; at most the machine's free cores can show up as a gain).
 
-The summary writes the ratios to ``_build/benchmarks/detection.json`` and checks the NMS
-ratio at 10^4 boxes against the aim of at most 2x OpenCV's time. At 10^3 boxes the aim is
-not met: one recorded run on the shared 2-core machine (29 Nov 2026) gave 3.1x at 10^3 and
-1.06x at 10^4; NumPy's per-call overhead dominates OpenCV's C++ loop on small inputs.
+The summary writes the ratios to ``_build/benchmarks/detection.json`` and checks the
+scattered layout's NMS ratios against the aim of at most 2x OpenCV's time. Two runs on the
+shared 2-core machine (30 Nov 2026) gave 0.13-0.18x at 10^3 boxes and 0.04-0.05x at 10^4
+(the sweep over candidate pairs does about n log n work where OpenCV's loop does n x kept),
+and, clustered, 2.1-2.8x at 10^3 (under a millisecond, where NumPy's per-call overhead
+outweighs OpenCV's C++ loop over few kept boxes) and 0.34x at 10^4.
 """
 
 from __future__ import annotations
@@ -38,10 +41,16 @@ RESULTS: dict[str, float] = {}
 OUT = Path(__file__).resolve().parents[2] / "_build" / "benchmarks" / "detection.json"
 
 
-def _boxes(n, seed=0):
+def _boxes(n, seed=0, layout="uniform"):
+    """Random boxes at a fixed density; ``"clustered"``: ten jittered boxes per object, as a detector emits."""
     rng = np.random.default_rng(seed)
     side = 1000 * np.sqrt(n / 1000)           # keep the density of boxes fixed as n grows
-    xy, wh = rng.uniform(0, side, (n, 2)), rng.uniform(10, 60, (n, 2))
+    if layout == "uniform":
+        xy, wh = rng.uniform(0, side, (n, 2)), rng.uniform(10, 60, (n, 2))
+    else:
+        centre, size = rng.uniform(0, side, (n // 10, 2)), rng.uniform(20, 60, (n // 10, 2))
+        obj = np.repeat(np.arange(n // 10), 10)
+        xy, wh = centre[obj] + rng.normal(0, 4, (n, 2)), size[obj] * rng.uniform(0.85, 1.15, (n, 2))
     return np.c_[xy, xy + wh], np.c_[xy, wh].tolist(), rng.random(n)
 
 
@@ -50,19 +59,26 @@ def one_thread():
     set_threads(1)
 
 
-@pytest.mark.parametrize("n", [1_000, 10_000])
-def test_nms_mlsd(benchmark, n):
-    xyxy, _, s = _boxes(n)
+LAYOUTS = [("uniform", 1_000), ("uniform", 10_000), ("clustered", 1_000), ("clustered", 10_000)]
+
+
+@pytest.mark.parametrize("layout,n", LAYOUTS)
+def test_nms_mlsd(benchmark, layout, n):
+    xyxy, _, s = _boxes(n, layout=layout)
     benchmark.pedantic(nms, args=(xyxy, s, 0.5), rounds=5, iterations=1)
-    RESULTS[f"nms_mlsd_s_{n}"] = benchmark.stats.stats.min
+    RESULTS[f"nms_mlsd_s_{_key(layout, n)}"] = benchmark.stats.stats.min
 
 
-@pytest.mark.parametrize("n", [1_000, 10_000])
-def test_nms_opencv(benchmark, n):
-    _, xywh, s = _boxes(n)
+@pytest.mark.parametrize("layout,n", LAYOUTS)
+def test_nms_opencv(benchmark, layout, n):
+    _, xywh, s = _boxes(n, layout=layout)
     scores = s.tolist()
     benchmark.pedantic(cv2.dnn.NMSBoxes, args=(xywh, scores, 0.0, 0.5), rounds=5, iterations=1)
-    RESULTS[f"nms_opencv_s_{n}"] = benchmark.stats.stats.min
+    RESULTS[f"nms_opencv_s_{_key(layout, n)}"] = benchmark.stats.stats.min
+
+
+def _key(layout, n):
+    return str(n) if layout == "uniform" else f"{layout}_{n}"
 
 
 def _cv_iou(a, b):
@@ -123,15 +139,15 @@ def test_pipeline_pools_scale_alone(benchmark):
 
 def test_summary(benchmark):
     benchmark.pedantic(lambda: None, rounds=1, iterations=1)   # skipped with the benchmarks
-    need = [f"nms_{w}_s_{n}" for w in ("mlsd", "opencv") for n in (1_000, 10_000)]
-    if any(k not in RESULTS for k in need):
+    keys = [_key(layout, n) for layout, n in LAYOUTS]
+    if any(f"nms_{w}_s_{k}" not in RESULTS for w in ("mlsd", "opencv") for k in keys):
         pytest.skip("run the whole module")
-    for n in (1_000, 10_000):
-        RESULTS[f"nms_ratio_{n}"] = RESULTS[f"nms_mlsd_s_{n}"] / RESULTS[f"nms_opencv_s_{n}"]
+    for k in keys:
+        RESULTS[f"nms_ratio_{k}"] = RESULTS[f"nms_mlsd_s_{k}"] / RESULTS[f"nms_opencv_s_{k}"]
     if "iou_opencv_s_100x100" in RESULTS:
         RESULTS["iou_speedup_over_opencv_pairwise"] = RESULTS["iou_opencv_s_100x100"] / RESULTS["iou_mlsd_s_100x100"]
     RESULTS["measured_at"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(RESULTS, indent=2))
     print(json.dumps(RESULTS, indent=2))
-    assert RESULTS["nms_ratio_10000"] <= 2.0, RESULTS
+    assert max(RESULTS[f"nms_ratio_{k}"] for k in ("1000", "10000")) <= 2.0, RESULTS
