@@ -19,7 +19,7 @@ from mlsd_lib.detection import anchors as AN
 from mlsd_lib.detection import boxes as BX
 from mlsd_lib.detection import evaluate as EV
 from mlsd_lib.detection import roi as ROI
-from mlsd_lib.detection.blur import blur_regions
+from mlsd_lib.detection.blur import blur_regions, identity_leak, nearest_identity
 from mlsd_lib.detection.models import OneStageDetector, TwoStageDetector, make_batch
 from mlsd_lib.detection.scenes import load_sources, make_scenes, render_plate
 from mlsd_lib.vision.augment import AugmentConfig, augment_with_boxes, transform_boxes
@@ -460,6 +460,24 @@ def test_blur_changes_only_the_boxes():
         blur_regions(np.zeros((4, 4, 5)), [[0, 0, 2, 2]])
 
 
+def test_identity_leak_counts_hits_against_a_guess():
+    rng = np.random.default_rng(3)
+    gallery = rng.random((40, 12, 12))
+    images = [np.pad(f, 6) for f in gallery]
+    table = identity_leak(images, [[6, 6, 18, 18]] * 40, np.arange(40), gallery,
+                          [(None, 0), ("gaussian", 0.1), ("pixelate", 1.0)], pad=0.0).set_index("method")
+    assert table.loc["none", "named"] == 40 and table.loc["none", "p_above_guess"] < 1e-9
+    # one block over the whole box: a flat patch, which correlates 0 with every face
+    assert table.loc["pixelate", "named"] <= 1 and table.loc["pixelate", "p_above_guess"] > 0.3
+    assert (table["low"] <= table["rate"]).all() and (table["rate"] <= table["high"]).all()
+    flat = np.full((12, 12), 0.5)
+    assert nearest_identity([flat, flat + 1e-12], gallery).tolist() == [0, 0]
+    with pytest.raises(ValueError, match="settings"):
+        identity_leak(images, [[6, 6, 18, 18]] * 40, np.arange(40), gallery, [])
+    with pytest.raises(ValueError, match="identities"):
+        identity_leak(images[:2], [[6, 6, 18, 18]] * 2, [0, 40], gallery, [(None, 0)])
+
+
 # -------------------------------------------------------------------------------- models
 
 
@@ -526,6 +544,10 @@ def test_blurred_output_differs_only_where_boxes_were(tmp_path):
     inside = np.abs(out - raw)[16:48, 16:48].mean()
     outside = np.abs(out - raw)[60:, 60:].mean()     # JPEG noise only
     assert inside > 3 * outside
+    # the blur setting reaches the blur stage: one block over the box leaves a flat patch
+    flat = run_batch({"a": encode_image(img, scale=2)}, Fixed(), tmp_path / "flat", method="pixelate", strength=1.0)
+    patch = cv2.imread(flat.written[0], cv2.IMREAD_GRAYSCALE).astype(float)[18:46, 18:46]
+    assert patch.std() < 0.25 * out[16:48, 16:48].std() + 2
 
 
 def test_reports_and_mining():

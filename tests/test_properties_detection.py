@@ -135,6 +135,12 @@ BLURS = [
     Case(BLUR.nearest_identity, st.integers(1, 4).map(lambda n: {"crops": np.random.default_rng(n).random((n, 9, 7)),
                                                                  "gallery": np.random.default_rng(9).random((5, 8, 8))}),
          lambda r, kw: finite_array(r, 0, 4), {"gallery": "array"}),
+    Case(BLUR.identity_leak, st.integers(1, 4).map(lambda n: {
+        "images": [np.pad(f, 4) for f in np.random.default_rng(n).random((n, 8, 8))],
+        "boxes": [[4, 4, 12, 12]] * n, "identities": np.arange(n), "gallery": np.random.default_rng(n).random((5, 8, 8)),
+        "settings": [(None, 0), ("gaussian", 0.5)], "pad": 0.1}),
+         lambda r, kw: (finite_array(r["rate"].to_numpy(), 0, 1), finite_array(r["p_above_guess"].to_numpy(), 0, 1))
+         and None, {"identities": "ids", "gallery": "array", "pad": "prob"}),
 ]
 
 SCENES = [

@@ -23,7 +23,7 @@ Introduced in chapter 3, "Framing the problem as an ML task".
 
 from mlsd_lib.detection.anchors import AnchorMatch, make_anchors, match_anchors
 from mlsd_lib.detection.baselines import haar_detect
-from mlsd_lib.detection.blur import blur_regions, nearest_identity
+from mlsd_lib.detection.blur import blur_regions, identity_leak, nearest_identity
 from mlsd_lib.detection.boxes import box_iou, decode_boxes, encode_boxes, xywh_to_xyxy, xyxy_to_xywh
 from mlsd_lib.detection.evaluate import (
     COCO_THRESHOLDS,
@@ -71,7 +71,7 @@ from mlsd_lib.detection.viz import plot_error_kinds, plot_pr_curves, show_detect
 from mlsd_lib.detection.widgets import blur_viewer, threshold_explorer, threshold_state
 
 __all__ = [
-    "AnchorMatch", "make_anchors", "match_anchors", "haar_detect", "blur_regions", "nearest_identity",
+    "AnchorMatch", "make_anchors", "match_anchors", "haar_detect", "blur_regions", "nearest_identity", "identity_leak",
     "box_iou", "decode_boxes", "encode_boxes", "xywh_to_xyxy", "xyxy_to_xywh", "COCO_THRESHOLDS",
     "average_precision", "check_detections", "error_breakdown", "evaluate_detections", "match_image",
     "mean_average_precision", "per_image_counts", "pr_curve", "precision_from_ious", "mine_hard_examples",

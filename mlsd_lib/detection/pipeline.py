@@ -149,12 +149,12 @@ def _stage_suppress(state, iou_threshold):
     return state
 
 
-def _stage_blur(state, method, size):
+def _stage_blur(state, method, strength, size):
     state = dict(state)
     state["blurred"] = []
     for d, orig in zip(state["kept"], state.pop("originals"), strict=True):
         scale = np.array([orig.shape[1], orig.shape[0]] * 2, float) / size
-        state["blurred"].append(blur_regions(orig, d["boxes"] * scale, method))
+        state["blurred"].append(blur_regions(orig, d["boxes"] * scale, method, strength))
     return state
 
 
@@ -171,12 +171,14 @@ def _stage_write(state, out_dir):
 
 
 def pipeline_stages(detector, out_dir, method: str = "gaussian", score_threshold: float = 0.5,
-                    iou_threshold: float = 0.5, size: int = 64, stage_pools: dict | None = None) -> list:
+                    iou_threshold: float = 0.5, size: int = 64, stage_pools: dict | None = None,
+                    strength: float = 0.5) -> list:
     """The pipeline as ``(name, function, pool)`` stages for :class:`mlsd_lib.batch.StageEngine`.
 
     Each function takes the previous stage's output for one batch; the first takes a list of
     ``(name, raw image)`` pairs. ``stage_pools`` maps each of :data:`STAGES` to a pool
     (default :data:`STAGE_POOLS`: the model's stages on ``"detect"``, the rest on ``"cpu"``).
+    ``method`` and ``strength`` set the blur (see :func:`~mlsd_lib.detection.blur.blur_regions`).
 
     Examples
     --------
@@ -186,6 +188,7 @@ def pipeline_stages(detector, out_dir, method: str = "gaussian", score_threshold
     from functools import partial
 
     method = check_choice(method, "method", ("gaussian", "pixelate"))
+    strength = check_float(strength, "strength", low=0.0, high=1.0, low_open=True)
     st = check_float(score_threshold, "score_threshold", low=0.0, high=1.0)
     it = check_float(iou_threshold, "iou_threshold", low=0.0, high=1.0)
     size = check_int(size, "size", low=8)
@@ -195,19 +198,20 @@ def pipeline_stages(detector, out_dir, method: str = "gaussian", score_threshold
     fns = {"preprocess": partial(_stage_preprocess, size=size),
            "detect": partial(_stage_detect, detector=detector, score_threshold=st),
            "suppress": partial(_stage_suppress, iou_threshold=it),
-           "blur": partial(_stage_blur, method=method, size=size),
+           "blur": partial(_stage_blur, method=method, strength=strength, size=size),
            "write": partial(_stage_write, out_dir=str(out_dir))}
     return [(s, fns[s], pools[s]) for s in STAGES]
 
 
 def run_batch(items: dict, detector, out_dir, batch_size: int = 16, method: str = "gaussian",
               score_threshold: float = 0.5, iou_threshold: float = 0.5, size: int = 64,
-              engine=None, stage_pools: dict | None = None) -> PipelineReport:
+              engine=None, stage_pools: dict | None = None, strength: float = 0.5) -> PipelineReport:
     """Blur every image of ``items`` (name → raw bytes or array) and write it to ``out_dir``.
 
     Without ``engine`` one worker runs every stage of a batch in turn (a *coupled* worker).
     With a :class:`mlsd_lib.batch.StageEngine`, the stages run on its pools (see
     :func:`pipeline_stages`; an engine with a single pool runs every stage there).
+    ``method`` and ``strength`` set the blur.
 
     Examples
     --------
@@ -227,7 +231,7 @@ def run_batch(items: dict, detector, out_dir, batch_size: int = 16, method: str 
         raise TypeError("engine must be a mlsd_lib.batch.StageEngine (or None for one coupled worker)")
     if engine is not None and stage_pools is None and len(engine.pools) == 1:
         stage_pools = dict.fromkeys(STAGES, next(iter(engine.pools)))
-    stages = pipeline_stages(detector, out_dir, method, score_threshold, iou_threshold, size, stage_pools)
+    stages = pipeline_stages(detector, out_dir, method, score_threshold, iou_threshold, size, stage_pools, strength)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     pairs = list(items.items())
