@@ -187,9 +187,11 @@ def bucketize(x: ArrayLike, edges: Sequence[float] = AGE_BUCKET_EDGES,
     return np.asarray(labels, dtype=object)[idx]
 
 
-def _missing_as_nan(df: pd.DataFrame) -> pd.DataFrame:
+def _missing_as_nan(df: pd.DataFrame) -> np.ndarray:
     # SimpleImputer sees NaN as missing but not None, which object columns hold.
-    return df.astype(object).where(df.notna(), np.nan)
+    a = np.array(df, dtype=object)
+    a[pd.isna(a)] = np.nan
+    return a
 
 
 def _as_float32(x) -> np.ndarray:

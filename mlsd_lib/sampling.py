@@ -6,6 +6,8 @@ Introduced in chapter 1, "Model development"; chapter 6 reuses ``temporal_split_
 
 from __future__ import annotations
 
+import itertools
+import math
 from collections.abc import Iterable, Iterator
 from typing import TypeVar
 
@@ -25,10 +27,13 @@ T = TypeVar("T")
 
 
 def reservoir_sample(stream: Iterable[T], k: int, seed: int | np.random.Generator | None = None) -> list[T]:
-    """Uniform sample of ``k`` items from a stream of unknown length, in one pass (Vitter's R).
+    """Uniform sample of ``k`` items from a stream of unknown length, in one pass.
 
     Each item of the stream ends up in the sample with probability ``k / n`` while only
-    ``k`` items are ever held in memory.
+    ``k`` items are ever held in memory. Vitter's algorithm R draws a random number for
+    every item; this is Li's algorithm L (1994), which draws how many items to *skip* before
+    the next replacement, so the random draws number about ``k log(n / k)`` instead of ``n``
+    and the skipped items are consumed without Python-level work.
 
     Examples
     --------
@@ -39,17 +44,21 @@ def reservoir_sample(stream: Iterable[T], k: int, seed: int | np.random.Generato
     if stream is None or isinstance(stream, str | bytes) or not hasattr(stream, "__iter__"):
         raise TypeError(f"stream must be an iterable of items, got {type(stream).__name__}")
     rng = check_random_state(seed)
-    reservoir: list[T] = []
-    for i, item in enumerate(stream):
-        if i < k:
-            reservoir.append(item)
-        else:
-            j = int(rng.integers(0, i + 1))
-            if j < k:
-                reservoir[j] = item
+    it = iter(stream)
+    reservoir: list[T] = list(itertools.islice(it, k))
     if len(reservoir) < k:
         raise ValueError(f"the stream held {len(reservoir)} items, fewer than k={k}")
-    return reservoir
+    # W is the largest of k uniform keys kept so far; the gap to the next item whose key beats
+    # it is geometric with success probability W, which one log-uniform draw gives directly
+    w = math.exp(math.log(1.0 - rng.random()) / k)
+    missing = object()
+    while True:
+        skip = math.floor(math.log(1.0 - rng.random()) / math.log1p(-w)) if w < 1.0 else 0
+        item = next(itertools.islice(it, skip, None), missing)
+        if item is missing:
+            return reservoir
+        reservoir[int(rng.integers(k))] = item
+        w *= math.exp(math.log(1.0 - rng.random()) / k)
 
 
 def train_test_split_indices(

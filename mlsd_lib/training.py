@@ -269,15 +269,16 @@ def fit(
         for batch in batches(epoch):
             out = step(batch)
             loss, value = out if isinstance(out, tuple) else (out, None)
-            if not bool(torch.isfinite(loss)):
-                raise ValueError(f"training diverged (loss {float(loss)}) in epoch {epoch + 1}; "
+            loss_value = float(loss.detach())
+            if not math.isfinite(loss_value):
+                raise ValueError(f"training diverged (loss {loss_value}) in epoch {epoch + 1}; "
                                  "lower the learning rate")
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
             if scheduler is not None:
                 scheduler.step()
-            value = float(loss.detach()) if value is None else float(value)
+            value = loss_value if value is None else float(value)
             n = _batch_size_of(batch)
             hist.step_loss.append(value)
             total += value * n
