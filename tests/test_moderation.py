@@ -283,3 +283,85 @@ def test_sample_weight_zero_drops_a_post_and_is_validated():
     np.testing.assert_allclose(a, b, atol=1e-5)
     with pytest.raises(ValueError, match="sample_weight"):
         HarmClassifier(epochs=1).fit(F, Y, sample_weight=-np.ones(len(Y)))
+
+
+# ------------------------------------------------------------------------------ country
+
+
+def test_country_spam_factor_is_planted_and_validated():
+    from mlsd_lib.moderation.simulator import country_spam_factor
+
+    f = country_spam_factor(30)
+    assert f.shape == (30,) and np.isclose(f.mean(), 1.0) and (f > 0).all()
+    np.testing.assert_array_equal(f, country_spam_factor(30))          # fixed, not drawn per call
+    with pytest.raises(ValueError, match="n_countries"):
+        country_spam_factor(0)
+    posts = simulate_posts(20_000, n_images=100, seed=4)
+    fr = posts.frame
+    outside = ~fr["kind"].isin(["spam"]) | (fr["account_age_days"] > 200)   # mostly authors outside the farms
+    spam = posts.hand_labels[:, 4] == 1
+    hi, lo = f[fr["country"]] > np.quantile(f, 0.7), f[fr["country"]] < np.quantile(f, 0.3)
+    assert spam[hi & outside].mean() > 1.5 * spam[lo & outside].mean()  # spam follows the country factor
+
+
+def test_fused_features_validate_country_codes():
+    blocks = {"text": np.zeros((3, 2), np.float32)}
+    f = feat.FusedFeatures(blocks, np.zeros(3, int), np.array([0, 2, 1]), 1)
+    assert f.n_countries == 3 and f.subset(np.array([0])).n_countries == 3
+    assert feat.FusedFeatures(blocks, np.zeros(3, int), np.array([0, 2, 1]), 1, {}, 10).n_countries == 10
+    with pytest.raises(ValueError, match="country has 2 codes"):
+        feat.FusedFeatures(blocks, np.zeros(3, int), np.array([0, 1]), 1)
+    with pytest.raises(ValueError, match=">= 0"):
+        feat.FusedFeatures(blocks, np.zeros(3, int), np.array([0, -1, 1]), 1)
+    with pytest.raises(ValueError, match="below n_countries"):
+        feat.FusedFeatures(blocks, np.zeros(3, int), np.array([0, 5, 1]), 1, {}, 3)
+    with pytest.raises(TypeError, match="country"):
+        feat.FusedFeatures(blocks, np.zeros(3, int), "abc", 1)
+
+
+def test_featurizer_maps_unseen_countries_to_code_zero():
+    posts, fz, F = world()
+    assert F.n_countries == fz.n_countries_ == posts.frame["country"].max() + 1
+    other = posts.subset(np.arange(5))
+    other.frame.loc[0, "country"] = 10_000
+    assert fz.transform(other).country[0] == 0
+
+
+def test_country_one_hot_and_embedding_cost_what_they_should():
+    posts, _, F = world()
+    Y, K = posts.hand_labels, F.n_countries
+    none = HarmClassifier(city=None, country=None, epochs=1, hidden=16).fit(F, Y)
+    oh = HarmClassifier(city=None, country="one-hot", epochs=1, hidden=16).fit(F, Y)
+    emb = HarmClassifier(city=None, country="embedding", epochs=1, hidden=16).fit(F, Y)
+    assert oh.n_parameters_ - none.n_parameters_ == K * 16
+    assert emb.n_parameters_ - none.n_parameters_ == K * 4 + 4 * 16
+    # the country changes the score: the same post in two countries scores differently
+    a, b = F.subset(np.arange(3)), F.subset(np.arange(3))
+    b.country[:] = (a.country + 1) % K
+    assert not np.allclose(oh.predict_proba(a), oh.predict_proba(b))
+    assert np.allclose(none.predict_proba(a), none.predict_proba(b))
+
+
+def test_country_errors_name_the_problem():
+    import torch
+
+    posts, _, F = world()
+    with pytest.raises(ValueError, match="country"):
+        HarmClassifier(country="zip-code")
+    with pytest.raises(ValueError, match="country"):
+        FusionNet({"text": 3}, n_out=1, n_countries=2, country="zip")
+    net = FusionNet({"text": 3}, n_out=1, n_countries=2)
+    with pytest.raises(ValueError, match="pass country"):
+        net({"text": torch.zeros(2, 3)}, None)
+    clf = HarmClassifier(epochs=1, hidden=8).fit(F, posts.hand_labels)
+    wider = feat.FusedFeatures(F.blocks, F.city, F.country, F.n_cities, F.names, F.n_countries + 5)
+    with pytest.raises(ValueError, match="country codes"):
+        clf.predict_proba(wider)
+
+
+def test_post_scorer_maps_an_unknown_country_and_says_so(monkeypatch):
+    scorer = _scorer(monkeypatch)
+    s = scorer.score({"text": "hi", "country": 10**6})
+    assert any("unknown country" in n for n in s.notes)
+    with pytest.raises(ValueError, match="country"):
+        scorer.score({"text": "hi", "country": -2})

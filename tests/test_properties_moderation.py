@@ -57,16 +57,18 @@ def _featurize(kw):
 
 def _classifier(kw):
     posts, _, F, _ = tiny()
-    clf = MO.HarmClassifier(kw["framing"], fusion=kw["fusion"], city=kw["city"], loss=kw["loss"], epochs=1, hidden=4,
-                            head_hidden=2).fit(F, posts.hand_labels)
+    clf = MO.HarmClassifier(kw["framing"], fusion=kw["fusion"], city=kw["city"], country=kw.get("country", "one-hot"),
+                            loss=kw["loss"], epochs=1, hidden=4, head_hidden=2).fit(F, posts.hand_labels)
     return clf.predict_proba(F)
 
 
 def _fusion(kw):
     import torch
 
-    net = MO.FusionNet({"text": 3, "image": 2}, kw["n_out"], fusion=kw["fusion"], heads=kw["heads"], hidden=4)
-    return net({"text": torch.zeros(5, 3), "image": torch.ones(5, 2)}, None).detach().numpy()
+    net = MO.FusionNet({"text": 3, "image": 2}, kw["n_out"], fusion=kw["fusion"], heads=kw["heads"], hidden=4,
+                       n_countries=kw.get("n_countries", 0), country=kw.get("country", "one-hot"))
+    return net({"text": torch.zeros(5, 3), "image": torch.ones(5, 2)}, None,
+               torch.zeros(5, dtype=torch.long)).detach().numpy()
 
 
 def _platform(kw):
@@ -100,6 +102,8 @@ CASES = [
     Case(SI.simulate_posts, st.tuples(st.integers(10, 80), st.integers(0, 3)).map(
         lambda t: {"n": t[0], "n_images": 30, "seed": t[1]}), _is_posts, {"n": "count", "seed": "seed"},
          covers=(SI.Posts,), examples=4),
+    Case(SI.country_spam_factor, st.integers(1, 60).map(lambda n: {"n_countries": n}),
+         lambda r, kw: finite_array(r, 0, np.inf, shape=(kw["n_countries"],)), {"n_countries": "count"}),
     Case(FE.hour_bucket, int_array(5, 0, 23).map(lambda h: {"hours": h}), lambda r, kw: finite_array(r, 0, 4),
          {"hours": "int_values"}),
     Case(FE.embed_sentences, st.lists(st.sampled_from(["hello", "spam", "a threat"]), min_size=1, max_size=4).map(
@@ -112,12 +116,17 @@ CASES = [
          lambda r, kw: finite_array(r, shape=(3, 4)), {"images": "array", "dim": "count"}, examples=2, bad_examples=1),
     Case(MO.HarmClassifier, st.fixed_dictionaries({
         "framing": st.sampled_from(MO.FRAMINGS), "fusion": st.sampled_from(["early", "late"]),
-        "city": st.sampled_from(["embedding", "one-hot", None]), "loss": st.sampled_from(["bce", "focal"])}),
-         lambda r, kw: finite_array(r, 0, 1), {"framing": "choice", "fusion": "choice", "loss": "choice"},
+        "city": st.sampled_from(["embedding", "one-hot", None]), "loss": st.sampled_from(["bce", "focal"]),
+        "country": st.sampled_from(["embedding", "one-hot", None])}),
+         lambda r, kw: finite_array(r, 0, 1), {"framing": "choice", "fusion": "choice", "loss": "choice",
+                                              "country": "choice_opt"},
          call=_classifier, examples=6, bad_examples=1),
     Case(MO.FusionNet, st.fixed_dictionaries({"n_out": st.integers(1, 4), "fusion": st.sampled_from(["early", "late"]),
-                                               "heads": st.sampled_from(["linear", "task"])}),
-         lambda r, kw: finite_array(r, shape=(5, kw["n_out"])), {"n_out": "count", "fusion": "choice", "heads": "choice"},
+                                               "heads": st.sampled_from(["linear", "task"]),
+                                               "n_countries": st.integers(0, 4),
+                                               "country": st.sampled_from(["embedding", "one-hot"])}),
+         lambda r, kw: finite_array(r, shape=(5, kw["n_out"])), {"n_out": "count", "fusion": "choice", "heads": "choice",
+                                                                  "country": "choice"},
          call=_fusion, examples=6, bad_examples=1),
     Case(MO.class_explanations, floats_array((4, 3), 0, 1).map(lambda p: {"proba": p, "class_names": ["a", "b", "c"]}),
          lambda r, kw: len(r) == 4 or pytest.fail("one reason per row"), {"proba": "array"}),

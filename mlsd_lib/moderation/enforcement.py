@@ -188,7 +188,7 @@ class PostScorer:
     Wrong types and impossible values raise ``TypeError``/``ValueError`` naming the field.
     Documented fallbacks, each reported in :attr:`ScoredPost.notes`: text longer than
     ``MAX_TEXT_CHARS`` is cut; a missing field takes a neutral default; an unknown city maps to
-    the most common city. A post with no text and no image is refused, never allowed.
+    the most common city, an unknown country to country 0. A post with no text and no image is refused, never allowed.
     """
 
     def __init__(self, featurizer, classifier, policy: EnforcementPolicy) -> None:
@@ -231,6 +231,9 @@ class PostScorer:
         if clean["city"] >= self.featurizer.n_cities_ or clean["city"] != int(clean["city"]):
             notes.append(f"unknown city {clean['city']!r}: scored as the most common city")
             clean["city"] = 0
+        if clean["country"] >= self.featurizer.n_countries_ or clean["country"] != int(clean["country"]):
+            notes.append(f"unknown country {clean['country']!r}: scored as country 0")
+            clean["country"] = 0
         return clean, notes
 
     def features(self, post: dict):

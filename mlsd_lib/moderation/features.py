@@ -4,7 +4,7 @@ Text and comments are embedded by the bundled MiniLM sentence encoder, each dist
 once (the vocabulary is fixed, so the result is cached on disk); pictures by a convolutional
 network; counts are log-scaled and standardised; time of day is bucketed and one-hot encoded
 with the device and gender; city and country stay integer codes, for an embedding layer or a
-one-hot block.
+one-hot block (unknown codes at transform time map to code 0).
 
 Introduced in chapter 5, "Data preparation".
 """
@@ -72,7 +72,14 @@ class FusedFeatures:
     """Feature blocks of a set of posts, and the city/country codes.
 
     ``blocks`` maps a block name (``text``, ``image``, ``comments``, ``reactions``,
-    ``author``, ``context``) to an (n, d) float32 array.
+    ``author``, ``context``) to an (n, d) float32 array. ``n_countries`` is the number of
+    country codes a model must reserve (``None``: one more than the largest code present).
+
+    Examples
+    --------
+    >>> f = FusedFeatures({"text": np.zeros((3, 2), np.float32)}, np.zeros(3, int), np.array([0, 2, 1]), 1)
+    >>> f.n_countries, len(f.subset([0, 1]))
+    (3, 2)
     """
 
     blocks: dict[str, np.ndarray]
@@ -80,6 +87,20 @@ class FusedFeatures:
     country: np.ndarray
     n_cities: int
     names: dict[str, list[str]] = field(default_factory=dict)
+    n_countries: int | None = None
+
+    def __post_init__(self) -> None:
+        self.country = as_array(self.country, "country", ndim=1, dtype="int", allow_empty=True)
+        if len(self.country) != len(self.city):
+            raise ValueError(f"country has {len(self.country)} codes but city has {len(self.city)}; "
+                             "pass one country code per post")
+        top = int(self.country.max()) if len(self.country) else 0
+        if len(self.country) and self.country.min() < 0:
+            raise ValueError("country codes must be >= 0")
+        self.n_countries = check_int(top + 1 if self.n_countries is None else self.n_countries, "n_countries", low=1)
+        if top >= self.n_countries:
+            raise ValueError(f"country codes must be below n_countries ({self.n_countries}); map unknown "
+                             "countries to a known code or raise n_countries")
 
     def __len__(self) -> int:
         return len(self.city)
@@ -87,7 +108,7 @@ class FusedFeatures:
     def subset(self, idx) -> FusedFeatures:
         """The rows at ``idx``."""
         return FusedFeatures({k: v[idx] for k, v in self.blocks.items()}, self.city[idx], self.country[idx],
-                             self.n_cities, self.names)
+                             self.n_cities, self.names, self.n_countries)
 
     def dense(self, blocks=None) -> np.ndarray:
         """The chosen blocks side by side (all blocks by default)."""
@@ -148,6 +169,7 @@ class PostFeaturizer:
         self.stats_ = {"counts": (counts.mean(0), counts.std(0) + 1e-6), "author": (author.mean(0), author.std(0) + 1e-6)}
         self.onehot_ = OneHotEncoder(handle_unknown="ignore", sparse_output=False).fit(self._context(posts))
         self.n_cities_ = int(posts.frame["city"].max()) + 1
+        self.n_countries_ = int(posts.frame["country"].max()) + 1
         return self
 
     @staticmethod
@@ -177,12 +199,14 @@ class PostFeaturizer:
         author = standardize(author, *self.stats_["author"])
         context = self.onehot_.transform(self._context(posts))
         city = np.where(posts.frame["city"].to_numpy() < self.n_cities_, posts.frame["city"].to_numpy(), 0)
+        country = posts.frame["country"].to_numpy()
+        country = np.where(country < self.n_countries_, country, 0)
         blocks = {"text": text, "image": image, "comments": comments, "reactions": counts.astype(np.float32),
                   "author": author.astype(np.float32), "context": context.astype(np.float32)}
         names = {"reactions": list(COUNT_COLUMNS), "author": list(AUTHOR_COLUMNS),
                  "context": [str(c) for c in self.onehot_.get_feature_names_out(["time", "device", "gender"])]}
-        return FusedFeatures(blocks, city.astype(np.int64), posts.frame["country"].to_numpy().astype(np.int64),
-                             self.n_cities_, names)
+        return FusedFeatures(blocks, city.astype(np.int64), country.astype(np.int64), self.n_cities_, names,
+                             self.n_countries_)
 
     def fit_transform(self, posts: Posts) -> FusedFeatures:
         return self.fit(posts).transform(posts)

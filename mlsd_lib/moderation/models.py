@@ -9,7 +9,8 @@ One class, :class:`HarmClassifier`, covers the source's options (Figs. 5.4-5.12)
   per class), ``"multi-label"`` (shared layers, one linear output per class) or
   ``"multi-task"`` (shared layers, then a small hidden layer per class: a task head);
 - ``city="embedding"`` (a learnt 8-d vector per city) or ``"one-hot"`` (a 0/1 column per city)
-  or ``None``;
+  or ``None``; ``country`` the same (by default one-hot: a few dozen countries cost a few
+  thousand weights, and a one-hot column needs no width to tune);
 - ``loss="bce"`` or ``"focal"`` (chapter 1's focal loss), summed over the tasks.
 
 Every network trains through :func:`mlsd_lib.training.fit`.
@@ -49,26 +50,37 @@ class FusionNet(nn.Module):
     n_cities : cardinality of the city code (0: no city input).
     city : ``"embedding"`` or ``"one-hot"``.
     city_dim : width of the city embedding.
+    n_countries, country, country_dim : the same for the country code (0: no country input).
 
     Examples
     --------
     >>> net = FusionNet({"text": 3, "image": 2}, n_out=2)
     >>> net({"text": torch.zeros(4, 3), "image": torch.zeros(4, 2)}, None).shape
     torch.Size([4, 2])
+    >>> net = FusionNet({"text": 3}, n_out=1, n_countries=5, country="one-hot")
+    >>> net({"text": torch.zeros(2, 3)}, None, torch.tensor([0, 4])).shape
+    torch.Size([2, 1])
     """
 
     def __init__(self, dims: dict[str, int], n_out: int, *, fusion: str = "early", heads: str = "task",
                  hidden: int = 128, head_hidden: int = 32, n_cities: int = 0, city: str = "embedding",
-                 city_dim: int = 8, dropout: float = 0.1) -> None:
+                 city_dim: int = 8, n_countries: int = 0, country: str = "one-hot", country_dim: int = 4,
+                 dropout: float = 0.1) -> None:
         super().__init__()
         self.fusion = check_choice(fusion, "fusion", ("early", "late"))
         self.heads_kind = check_choice(heads, "heads", ("linear", "task"))
         self.city_kind = check_choice(city, "city", ("embedding", "one-hot"))
+        self.country_kind = check_choice(country, "country", ("embedding", "one-hot"))
         self.n_out, self.n_cities = check_int(n_out, "n_out", low=1), check_int(n_cities, "n_cities", low=0)
+        self.n_countries = check_int(n_countries, "n_countries", low=0)
+        city_dim, country_dim = check_int(city_dim, "city_dim", low=1), check_int(country_dim, "country_dim", low=1)
         self.blocks = list(dims)
         city_width = 0 if not n_cities else (city_dim if city == "embedding" else n_cities)
+        city_width += 0 if not n_countries else (country_dim if country == "embedding" else n_countries)
         if n_cities and city == "embedding":
             self.city_emb = nn.Embedding(n_cities, city_dim)
+        if n_countries and country == "embedding":
+            self.country_emb = nn.Embedding(n_countries, country_dim)
         if self.fusion == "early":
             groups = {"all": self.blocks}
         else:
@@ -90,17 +102,25 @@ class FusionNet(nn.Module):
             self.mix = nn.Parameter(torch.ones(len(groups), n_out) / len(groups))
             self.mix_bias = nn.Parameter(torch.zeros(n_out))
 
-    def _city(self, city):
-        if self.city_kind == "embedding":
-            return self.city_emb(city)
-        return nn.functional.one_hot(city, self.n_cities).float()
+    def _codes(self, city, country) -> list[torch.Tensor]:
+        """The place columns: city and country, each an embedding or a one-hot block."""
+        out = []
+        for n, kind, emb, codes, name in ((self.n_cities, self.city_kind, "city_emb", city, "city"),
+                                          (self.n_countries, self.country_kind, "country_emb", country, "country")):
+            if not n:
+                continue
+            if codes is None:
+                raise ValueError(f"this network reads the {name} code; pass {name} as a LongTensor of codes")
+            out.append(getattr(self, emb)(codes) if kind == "embedding" else nn.functional.one_hot(codes, n).float())
+        return out
 
-    def forward(self, blocks: dict[str, torch.Tensor], city: torch.Tensor | None) -> torch.Tensor:
+    def forward(self, blocks: dict[str, torch.Tensor], city: torch.Tensor | None,
+                country: torch.Tensor | None = None) -> torch.Tensor:
         logits = []
         for g, bs in self.groups.items():
             parts = [blocks[b] for b in bs]
-            if self.n_cities and g == self.city_group:
-                parts.append(self._city(city))
+            if g == self.city_group:
+                parts += self._codes(city, country)
             h = self.towers[g](torch.cat(parts, dim=1))
             out = self.outs[g]
             logits.append(out(h) if self.heads_kind == "linear" else torch.cat([head(h) for head in out], dim=1))
@@ -109,9 +129,9 @@ class FusionNet(nn.Module):
         return (torch.stack(logits, 0) * self.mix[:, None, :]).sum(0) + self.mix_bias
 
 
-def _tensors(features: FusedFeatures, blocks) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
+def _tensors(features: FusedFeatures, blocks) -> tuple[dict[str, torch.Tensor], torch.Tensor, torch.Tensor]:
     return ({b: torch.as_tensor(features.blocks[b], dtype=torch.float32) for b in blocks},
-            torch.as_tensor(features.city, dtype=torch.long))
+            torch.as_tensor(features.city, dtype=torch.long), torch.as_tensor(features.country, dtype=torch.long))
 
 
 class HarmClassifier:
@@ -123,6 +143,7 @@ class HarmClassifier:
     fusion : ``"early"`` or ``"late"``.
     blocks : feature blocks to read (``None``: all).
     city : ``"embedding"``, ``"one-hot"`` or ``None`` (no city input).
+    country : ``"one-hot"``, ``"embedding"`` (4-d) or ``None`` (no country input).
     loss : ``"bce"`` or ``"focal"`` (``gamma``), per task, summed over tasks.
     hidden, head_hidden, epochs, lr, batch_size, weight_decay, seed : training settings.
 
@@ -132,18 +153,19 @@ class HarmClassifier:
     >>> f = FusedFeatures({"text": rng.normal(size=(64, 3)).astype(np.float32)}, np.zeros(64, int),
     ...                   np.zeros(64, int), 1)
     >>> Y = (f.blocks["text"][:, :2] > 0).astype(int)
-    >>> clf = HarmClassifier("multi-task", city=None, epochs=2, hidden=8).fit(f, Y)
+    >>> clf = HarmClassifier("multi-task", city=None, country=None, epochs=2, hidden=8).fit(f, Y)
     >>> clf.predict_proba(f).shape
     (64, 2)
     """
 
     def __init__(self, framing: str = "multi-task", *, fusion: str = "early", blocks=None,
-                 city: str | None = "embedding", loss: str = "bce", gamma: float = 2.0, hidden: int = 128,
+                 city: str | None = "embedding", country: str | None = "one-hot", loss: str = "bce", gamma: float = 2.0, hidden: int = 128,
                  head_hidden: int = 32, epochs: int = 8, lr: float = 2e-3, batch_size: int = 256,
                  weight_decay: float = 1e-5, seed: int = 0, progress: bool | str = False) -> None:
         self.framing = check_choice(framing, "framing", FRAMINGS)
         self.fusion = check_choice(fusion, "fusion", ("early", "late"))
         self.city = None if city is None else check_choice(city, "city", ("embedding", "one-hot"))
+        self.country = None if country is None else check_choice(country, "country", ("embedding", "one-hot"))
         self.loss = check_choice(loss, "loss", ("bce", "focal"))
         self.gamma = check_float(gamma, "gamma", low=0)
         self.blocks = None if blocks is None else list(blocks)
@@ -155,11 +177,12 @@ class HarmClassifier:
         self.seed = check_int(seed, "seed", low=0)
         self.progress = progress
 
-    def _net(self, dims: dict[str, int], n_out: int, n_cities: int) -> FusionNet:
+    def _net(self, dims: dict[str, int], n_out: int, features: FusedFeatures) -> FusionNet:
         heads = "task" if self.framing == "multi-task" else "linear"
         return FusionNet(dims, n_out, fusion=self.fusion, heads=heads, hidden=self.hidden,
-                         head_hidden=self.head_hidden, n_cities=n_cities if self.city else 0,
-                         city=self.city or "embedding")
+                         head_hidden=self.head_hidden, n_cities=features.n_cities if self.city else 0,
+                         city=self.city or "embedding", n_countries=features.n_countries if self.country else 0,
+                         country=self.country or "one-hot")
 
     def _criterion(self, logits, y, w):
         w = w[:, None].expand_as(y)
@@ -168,10 +191,11 @@ class HarmClassifier:
         return (nn.functional.binary_cross_entropy_with_logits(logits, y, weight=w, reduction="sum")
                 / w.sum() * y.shape[1])   # summed over tasks
 
-    def _train(self, net: FusionNet, X, city, y: torch.Tensor, w: torch.Tensor, seed: int) -> None:
+    def _train(self, net: FusionNet, X, city, country, y: torch.Tensor, w: torch.Tensor, seed: int) -> None:
         rng = np.random.default_rng(seed)
         opt = torch.optim.Adam(net.parameters(), lr=self.lr, weight_decay=self.weight_decay)
-        fit(net, lambda idx: self._criterion(net({b: x[idx] for b, x in X.items()}, city[idx]), y[idx], w[idx]),
+        fit(net, lambda idx: self._criterion(net({b: x[idx] for b, x in X.items()}, city[idx], country[idx]),
+                                             y[idx], w[idx]),
             lambda epoch: index_batches(len(y), self.batch_size, seed=rng), epochs=self.epochs, optimizer=opt,
             seed=seed, progress=self.progress)
 
@@ -189,7 +213,7 @@ class HarmClassifier:
             raise ValueError(f"labels has {len(Y)} rows but features has {len(features)}")
         self.blocks_ = self.blocks or list(features.blocks)
         dims = {b: features.dims()[b] for b in self.blocks_}
-        X, city = _tensors(features, self.blocks_)
+        X, city, country = _tensors(features, self.blocks_)
         targets = Y.max(1, keepdims=True) if self.framing == "single" else Y
         yt = torch.as_tensor(targets, dtype=torch.float32)
         w = np.ones(len(Y)) if sample_weight is None else as_array(sample_weight, "sample_weight", ndim=1)
@@ -198,15 +222,17 @@ class HarmClassifier:
         wt = torch.as_tensor(w, dtype=torch.float32)
         t0 = time.perf_counter()
         if self.framing == "per-class":
-            self.nets_ = [self._net(dims, 1, features.n_cities) for _ in range(Y.shape[1])]
+            self.nets_ = [self._net(dims, 1, features) for _ in range(Y.shape[1])]
             for j, net in enumerate(self.nets_):
-                self._train(net, X, city, yt[:, j:j + 1], wt, self.seed + j)
+                self._train(net, X, city, country, yt[:, j:j + 1], wt, self.seed + j)
         else:
             torch.manual_seed(self.seed)
-            self.nets_ = [self._net(dims, yt.shape[1], features.n_cities)]
-            self._train(self.nets_[0], X, city, yt, wt, self.seed)
+            self.nets_ = [self._net(dims, yt.shape[1], features)]
+            self._train(self.nets_[0], X, city, country, yt, wt, self.seed)
         self.train_seconds_ = time.perf_counter() - t0
         self.n_classes_ = Y.shape[1]
+        self.codes_ = {"cities": features.n_cities if self.city else 0,
+                       "countries": features.n_countries if self.country else 0}
         return self
 
     @property
@@ -220,9 +246,12 @@ class HarmClassifier:
             raise ValueError("this HarmClassifier is not fitted; call fit(features, labels) first")
         if not isinstance(features, FusedFeatures):
             raise TypeError(f"features must be FusedFeatures, got {type(features).__name__}")
-        X, city = _tensors(features, self.blocks_)
+        if features.n_countries > self.codes_["countries"] > 0:
+            raise ValueError(f"features has {features.n_countries} country codes but the model was trained on "
+                             f"{self.codes_['countries']}; transform posts with the training featurizer")
+        X, city, country = _tensors(features, self.blocks_)
         with torch.no_grad():
-            out = [torch.sigmoid(net.eval()(X, city)) for net in self.nets_]
+            out = [torch.sigmoid(net.eval()(X, city, country)) for net in self.nets_]
         return torch.cat(out, dim=1).numpy().astype(np.float64)
 
 

@@ -12,6 +12,9 @@ with comments, and context. Planted on purpose:
 - **ambiguous posts**: gig and sports slang ("I'm going to kill it tonight") that is a real
   threat half the time; only the comments and early reports tell which;
 - **spam farms**: a few cities, of hundreds, post most of the spam;
+- **country-level spam**: outside the farms too, spam is more common in some countries than
+  in others (a fixed factor per country, log-normal with spread ``COUNTRY_SPAM_SIGMA``, mean 1),
+  so a city that has few posts of its own still says something through its country;
 - **two label sets**: hand labels (the truth) and natural labels from user reports, which
   miss rarely reported classes, arrive late, misname the class and hit benign posts too.
 
@@ -28,7 +31,7 @@ import pandas as pd
 
 from mlsd_lib._validation import check_float, check_int, check_random_state
 
-__all__ = ["Posts", "comment_vocabulary", "sentence_vocabulary", "simulate_posts"]
+__all__ = ["Posts", "comment_vocabulary", "country_spam_factor", "sentence_vocabulary", "simulate_posts"]
 
 HARM_CLASSES = ("violence", "nudity", "hate", "self_harm", "spam")
 DATA_POOR = "self_harm"
@@ -40,6 +43,7 @@ MEME_PHRASES = ("Look who just moved in next door", "Guess who is coming to dinn
 MEME_PAIRS = (0, 1, 2, 3)                      # T-shirt/top, Trouser, Pullover, Dress
 DEVICES = ("phone", "desktop", "tablet")
 GENDERS = ("female", "male", "other")
+COUNTRY_SPAM_SIGMA = 0.6                       # spread (log scale) of the per-country spam factor
 
 
 def _expand(template: str, **slots: tuple[str, ...]) -> list[str]:
@@ -123,6 +127,20 @@ def comment_vocabulary() -> list[str]:
     ['Love this!', 'So cool']
     """
     return [s for kind in COMMENTS.values() for s in kind]
+
+
+def country_spam_factor(n_countries: int) -> np.ndarray:
+    """The planted per-country multiplier of the spam rate (fixed, mean 1 over countries).
+
+    Examples
+    --------
+    >>> f = country_spam_factor(30)
+    >>> f.shape, round(float(f.mean()), 6), bool(f.max() > 2 * f.min())
+    ((30,), 1.0, True)
+    """
+    n_countries = check_int(n_countries, "n_countries", low=1)
+    f = np.random.default_rng(2468).lognormal(0.0, COUNTRY_SPAM_SIGMA, n_countries)
+    return f / f.mean()
 
 
 def _offsets(vocab: dict[str, list[str]]) -> dict[str, tuple[int, int]]:
@@ -246,13 +264,14 @@ def simulate_posts(n: int, *, n_images: int, n_cities: int = 300, n_countries: i
     })
     author = rng.integers(0, n_auth, n)
 
-    # What each post is: tilted by the author's risk; spam mostly from the farms.
+    # What each post is: tilted by the author's risk; spam mostly from the farms, more in some countries.
     kinds = list(_KIND_RATE)
     base = np.array([_KIND_RATE[k] for k in kinds])
     tilt = np.ones((n, len(kinds)))
     harmful_kind = np.array([k not in ("ambiguous", "meme") for k in kinds])
     tilt[:, harmful_kind] *= np.clip(risk[author], 0.2, 5.0)[:, None]
-    tilt[:, kinds.index("spam")] *= np.where(farm[author], 12.0, 0.3)
+    tilt[:, kinds.index("spam")] *= np.where(farm[author], 12.0, 0.3) * country_spam_factor(n_countries)[
+        authors["country"].to_numpy()[author]]
     p = base * tilt
     p = np.column_stack([p, np.clip(1 - p.sum(1), 0.05, None)])
     p /= p.sum(1, keepdims=True)
