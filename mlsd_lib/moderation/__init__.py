@@ -42,6 +42,7 @@ from mlsd_lib.moderation.models import (
 )
 from mlsd_lib.moderation.simulator import (
     COMMENTS,
+    COUNTRY_SPAM_SIGMA,
     DATA_POOR,
     DEVICES,
     GENDERS,
@@ -53,6 +54,7 @@ from mlsd_lib.moderation.simulator import (
     WEAPON_IMAGE,
     Posts,
     comment_vocabulary,
+    country_spam_factor,
     sentence_vocabulary,
     simulate_posts,
 )
@@ -64,8 +66,8 @@ from mlsd_lib.moderation.widgets import (
 )
 
 __all__ = [
-    "COMMENTS", "DATA_POOR", "DEVICES", "GENDERS", "HARM_CLASSES", "MEME_PAIRS", "MEME_PHRASES",
-    "NUDITY_IMAGE", "Posts", "VOCABULARY", "WEAPON_IMAGE", "comment_vocabulary", "sentence_vocabulary",
+    "COMMENTS", "COUNTRY_SPAM_SIGMA", "DATA_POOR", "DEVICES", "GENDERS", "HARM_CLASSES", "MEME_PAIRS", "MEME_PHRASES",
+    "NUDITY_IMAGE", "Posts", "VOCABULARY", "WEAPON_IMAGE", "comment_vocabulary", "country_spam_factor", "sentence_vocabulary",
     "simulate_posts", "AUTHOR_COLUMNS", "COUNT_COLUMNS", "FusedFeatures", "HOUR_BUCKETS", "HOUR_EDGES",
     "MODALITIES", "PostFeaturizer", "REACTION_BLOCKS", "embed_sentences", "hour_bucket",
     "image_pool_features", "FRAMINGS", "FusionNet", "HarmClassifier", "class_explanations",
