@@ -57,6 +57,10 @@ module                                  chapter   concern
 ``cold_start``, ``candidates``,                   and widgets; the bias rating model that
 ``rerank``, ``pipeline``,                         chapter 1 splits by time
 ``simulation``, ``viz``, ``widgets``)
+``moderation`` (``simulator``,          5         simulated posts with planted harm and two
+``features``, ``models``,                         label sets, the fused feature vector, early/late
+``evaluate``, ``enforcement``,                    fusion and four framings, per-positive metrics,
+``widgets``)                                      removal, demotion, review queue, post composer
 ======================================  ========  ===============================================
 """
 

@@ -17,7 +17,7 @@ import mlsd_lib
 
 PROPERTY_MODULES = ("test_properties_core", "test_properties_metrics", "test_properties_recsys",
                     "test_properties_search", "test_properties_claims", "test_properties_detection",
-                    "test_properties_text")
+                    "test_properties_text", "test_properties_moderation")
 
 # Figures and widgets draw; their contract is a picture, checked by the notebooks and the
 # built book (tests/built_book_check.py), not by a range.
@@ -28,6 +28,7 @@ EXCLUDED_MODULES = {
     "mlsd_lib.vision.widgets": "widgets",
     "mlsd_lib.recsys.widgets": "widgets",
     "mlsd_lib.video.widgets": "widgets",
+    "mlsd_lib.moderation.widgets": "widgets",
     "mlsd_lib.recsys.viz": "plotting",
     "mlsd_lib.detection.viz": "plotting",
     "mlsd_lib.detection.widgets": "widgets",

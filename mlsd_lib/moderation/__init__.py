@@ -1,0 +1,77 @@
+"""Chapter 5: harmful content detection.
+
+``simulator`` (posts with planted harm and two label sets), ``features`` (the fused feature
+vector), ``models`` (early and late fusion, the four framings), ``evaluate`` (per-positive
+decompositions of PR-AUC and ROC-AUC, thresholds), ``enforcement`` (removal, demotion, the
+review queue, the simulated platform), ``widgets`` (the post composer).
+"""
+
+from mlsd_lib.moderation.enforcement import (
+    ACTIONS,
+    MAX_TEXT_CHARS,
+    EnforcementPolicy,
+    PostScorer,
+    ReviewQueue,
+    ScoredPost,
+    simulate_platform,
+)
+from mlsd_lib.moderation.evaluate import (
+    auc_at_positives,
+    class_report,
+    precision_at_positives,
+    threshold_for_precision,
+)
+from mlsd_lib.moderation.features import (
+    AUTHOR_COLUMNS,
+    COUNT_COLUMNS,
+    HOUR_BUCKETS,
+    HOUR_EDGES,
+    MODALITIES,
+    REACTION_BLOCKS,
+    FusedFeatures,
+    PostFeaturizer,
+    embed_sentences,
+    hour_bucket,
+    image_pool_features,
+)
+from mlsd_lib.moderation.models import (
+    FRAMINGS,
+    FusionNet,
+    HarmClassifier,
+    class_explanations,
+)
+from mlsd_lib.moderation.simulator import (
+    COMMENTS,
+    COUNTRY_SPAM_SIGMA,
+    DATA_POOR,
+    DEVICES,
+    GENDERS,
+    HARM_CLASSES,
+    MEME_PAIRS,
+    MEME_PHRASES,
+    NUDITY_IMAGE,
+    VOCABULARY,
+    WEAPON_IMAGE,
+    Posts,
+    comment_vocabulary,
+    country_spam_factor,
+    sentence_vocabulary,
+    simulate_posts,
+)
+from mlsd_lib.moderation.widgets import (
+    draw_decision,
+    draw_thresholds,
+    post_composer,
+    threshold_explorer,
+)
+
+__all__ = [
+    "COMMENTS", "COUNTRY_SPAM_SIGMA", "DATA_POOR", "DEVICES", "GENDERS", "HARM_CLASSES", "MEME_PAIRS", "MEME_PHRASES",
+    "NUDITY_IMAGE", "Posts", "VOCABULARY", "WEAPON_IMAGE", "comment_vocabulary", "country_spam_factor", "sentence_vocabulary",
+    "simulate_posts", "AUTHOR_COLUMNS", "COUNT_COLUMNS", "FusedFeatures", "HOUR_BUCKETS", "HOUR_EDGES",
+    "MODALITIES", "PostFeaturizer", "REACTION_BLOCKS", "embed_sentences", "hour_bucket",
+    "image_pool_features", "FRAMINGS", "FusionNet", "HarmClassifier", "class_explanations",
+    "auc_at_positives", "class_report", "precision_at_positives", "threshold_for_precision", "ACTIONS",
+    "EnforcementPolicy", "MAX_TEXT_CHARS", "PostScorer", "ReviewQueue", "ScoredPost", "simulate_platform",
+    "draw_decision", "draw_thresholds", "post_composer", "threshold_explorer",
+]

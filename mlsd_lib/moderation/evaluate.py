@@ -1,0 +1,110 @@
+"""Offline evaluation of harm classifiers: per-class tables, per-positive terms, thresholds.
+
+PR-AUC (average precision) and ROC-AUC are both means over the positive examples:
+
+$$\\mathrm{AP} = \\frac{1}{|P|}\\sum_{i\\in P} \\mathrm{precision}(s_i), \\qquad
+\\mathrm{AUC} = \\frac{1}{|P|}\\sum_{i\\in P} \\frac{|\\{j\\in N: s_j < s_i\\}| + \\tfrac12|\\{j\\in N: s_j = s_i\\}|}{|N|},$$
+
+so two models scored on the same posts can be compared positive by positive, and the
+difference bootstrapped over positives (:func:`mlsd_lib.claims.bootstrap_effect`).
+
+Introduced in chapter 5, "Evaluation".
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from mlsd_lib._validation import as_array, check_float, check_same_length
+from mlsd_lib.metrics import average_precision, f1_score, precision, recall, roc_auc
+from mlsd_lib.metrics.classification import precision_recall_curve
+
+__all__ = ["auc_at_positives", "class_report", "precision_at_positives", "threshold_for_precision"]
+
+
+def _check(y_true, y_score) -> tuple[np.ndarray, np.ndarray]:
+    y = as_array(y_true, "y_true", ndim=1, dtype="bool")
+    s = as_array(y_score, "y_score", ndim=1)
+    check_same_length(y_true=y, y_score=s)
+    if y.sum() == 0 or y.sum() == len(y):
+        raise ValueError("y_true must hold both positives and negatives")
+    return y, s
+
+
+def precision_at_positives(y_true, y_score) -> np.ndarray:
+    """Precision at each positive's score; their mean is the average precision (PR-AUC).
+
+    Examples
+    --------
+    >>> precision_at_positives([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]).round(3).tolist()
+    [0.667, 1.0]
+    """
+    y, s = _check(y_true, y_score)
+    sp = s[y == 1]
+    n_at = len(s) - np.searchsorted(np.sort(s), sp, side="left")        # posts scored >= s_i
+    p_at = len(sp) - np.searchsorted(np.sort(sp), sp, side="left")      # positives scored >= s_i
+    return p_at / n_at
+
+
+def auc_at_positives(y_true, y_score) -> np.ndarray:
+    """Share of negatives each positive outscores (ties count half); their mean is ROC-AUC.
+
+    Examples
+    --------
+    >>> auc_at_positives([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]).tolist()
+    [0.5, 1.0]
+    """
+    y, s = _check(y_true, y_score)
+    neg = np.sort(s[y == 0])
+    below = np.searchsorted(neg, s[y == 1], side="left")
+    ties = np.searchsorted(neg, s[y == 1], side="right") - below
+    return (below + 0.5 * ties) / len(neg)
+
+
+def class_report(labels, proba, class_names, threshold: float = 0.5) -> pd.DataFrame:
+    """Precision, recall, F1 (at ``threshold``), PR-AUC and ROC-AUC per class, and their mean.
+
+    Examples
+    --------
+    >>> t = class_report([[1, 0], [0, 1], [1, 1], [0, 0]], [[.9, .2], [.3, .8], [.6, .4], [.1, .1]], ["a", "b"])
+    >>> float(t.loc["a", "pr_auc"]), float(t.loc["b", "recall"])
+    (1.0, 0.5)
+    """
+    Y = as_array(labels, "labels", ndim=2, dtype="bool")
+    P = as_array(proba, "proba", ndim=2)
+    if Y.shape != P.shape:
+        raise ValueError(f"labels {Y.shape} and proba {P.shape} must have the same shape")
+    names = list(class_names)
+    if len(names) != Y.shape[1]:
+        raise ValueError(f"class_names has {len(names)} names but labels has {Y.shape[1]} columns")
+    threshold = check_float(threshold, "threshold", low=0, high=1)
+    rows = {}
+    for j, name in enumerate(names):
+        y, s = Y[:, j], P[:, j]
+        pred = (s >= threshold).astype(int)
+        rows[name] = {"positives": int(y.sum()), "precision": precision(y, pred), "recall": recall(y, pred),
+                      "f1": f1_score(y, pred), "pr_auc": average_precision(y, s), "roc_auc": roc_auc(y, s)}
+    table = pd.DataFrame(rows).T
+    table.loc["mean"] = table.mean()
+    table.loc["mean", "positives"] = Y.sum()
+    return table
+
+
+def threshold_for_precision(y_true, y_score, target: float) -> float:
+    """The lowest score threshold whose precision reaches ``target`` (highest recall there).
+
+    Returns ``inf`` (remove nothing) when no threshold reaches it.
+
+    Examples
+    --------
+    >>> threshold_for_precision([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8], 0.6)
+    0.35
+    >>> threshold_for_precision([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8], 1.0)
+    0.8
+    """
+    y, s = _check(y_true, y_score)
+    target = check_float(target, "target", low=0, high=1, low_open=True)
+    p, _, thr = precision_recall_curve(y, s)
+    ok = np.flatnonzero(p >= target)
+    return float(thr[ok[-1]]) if len(ok) else float("inf")

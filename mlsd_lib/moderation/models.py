@@ -1,0 +1,279 @@
+"""Harm classifiers over fused features: early or late fusion, four framings (source ch. 5).
+
+One class, :class:`HarmClassifier`, covers the source's options (Figs. 5.4-5.12):
+
+- ``fusion="early"``: the feature blocks are joined first and one network reads them all;
+  ``fusion="late"``: one tower per modality (text, image, everything else) scores each class
+  on its own, and a learnt per-class weighting of the towers' logits decides;
+- ``framing`` ``"single"`` (one "harmful?" output), ``"per-class"`` (one independent network
+  per class), ``"multi-label"`` (shared layers, one linear output per class) or
+  ``"multi-task"`` (shared layers, then a small hidden layer per class: a task head);
+- ``city="embedding"`` (a learnt 8-d vector per city) or ``"one-hot"`` (a 0/1 column per city)
+  or ``None``; ``country`` the same (by default one-hot: a few dozen countries cost a few
+  thousand weights, and a one-hot column needs no width to tune);
+- ``loss="bce"`` or ``"focal"`` (chapter 1's focal loss), summed over the tasks.
+
+Every network trains through :func:`mlsd_lib.training.fit`.
+
+Introduced in chapter 5, "Model development".
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import torch
+from torch import nn
+
+from mlsd_lib._validation import as_array, check_choice, check_float, check_int
+from mlsd_lib.losses import focal_loss
+from mlsd_lib.moderation.features import MODALITIES, FusedFeatures
+from mlsd_lib.sampling import batches as index_batches
+from mlsd_lib.training import count_parameters, fit
+
+__all__ = ["FusionNet", "HarmClassifier", "class_explanations"]
+
+FRAMINGS = ("single", "per-class", "multi-label", "multi-task")
+
+
+class FusionNet(nn.Module):
+    """One network: early or late fusion, shared layers, linear or task-head outputs.
+
+    Parameters
+    ----------
+    dims : width of each feature block it reads, in order.
+    n_out : number of outputs (tasks).
+    fusion : ``"early"`` or ``"late"``.
+    heads : ``"linear"`` (one linear output per task) or ``"task"`` (a hidden layer per task).
+    hidden, head_hidden : widths of the shared layer and of each task head.
+    n_cities : cardinality of the city code (0: no city input).
+    city : ``"embedding"`` or ``"one-hot"``.
+    city_dim : width of the city embedding.
+    n_countries, country, country_dim : the same for the country code (0: no country input).
+
+    Examples
+    --------
+    >>> net = FusionNet({"text": 3, "image": 2}, n_out=2)
+    >>> net({"text": torch.zeros(4, 3), "image": torch.zeros(4, 2)}, None).shape
+    torch.Size([4, 2])
+    >>> net = FusionNet({"text": 3}, n_out=1, n_countries=5, country="one-hot")
+    >>> net({"text": torch.zeros(2, 3)}, None, torch.tensor([0, 4])).shape
+    torch.Size([2, 1])
+    """
+
+    def __init__(self, dims: dict[str, int], n_out: int, *, fusion: str = "early", heads: str = "task",
+                 hidden: int = 128, head_hidden: int = 32, n_cities: int = 0, city: str = "embedding",
+                 city_dim: int = 8, n_countries: int = 0, country: str = "one-hot", country_dim: int = 4,
+                 dropout: float = 0.1) -> None:
+        super().__init__()
+        self.fusion = check_choice(fusion, "fusion", ("early", "late"))
+        self.heads_kind = check_choice(heads, "heads", ("linear", "task"))
+        self.city_kind = check_choice(city, "city", ("embedding", "one-hot"))
+        self.country_kind = check_choice(country, "country", ("embedding", "one-hot"))
+        self.n_out, self.n_cities = check_int(n_out, "n_out", low=1), check_int(n_cities, "n_cities", low=0)
+        self.n_countries = check_int(n_countries, "n_countries", low=0)
+        city_dim, country_dim = check_int(city_dim, "city_dim", low=1), check_int(country_dim, "country_dim", low=1)
+        self.blocks = list(dims)
+        city_width = 0 if not n_cities else (city_dim if city == "embedding" else n_cities)
+        city_width += 0 if not n_countries else (country_dim if country == "embedding" else n_countries)
+        if n_cities and city == "embedding":
+            self.city_emb = nn.Embedding(n_cities, city_dim)
+        if n_countries and country == "embedding":
+            self.country_emb = nn.Embedding(n_countries, country_dim)
+        if self.fusion == "early":
+            groups = {"all": self.blocks}
+        else:
+            groups = {m: [b for b in self.blocks if b in bs] for m, bs in MODALITIES.items()}
+            groups = {m: bs for m, bs in groups.items() if bs}
+        self.groups = groups
+        self.city_group = "all" if self.fusion == "early" else ("other" if "other" in groups else next(iter(groups)))
+        self.towers = nn.ModuleDict()
+        self.outs = nn.ModuleDict()
+        for g, bs in groups.items():
+            width = sum(dims[b] for b in bs) + (city_width if g == self.city_group else 0)
+            self.towers[g] = nn.Sequential(nn.Linear(width, hidden), nn.ReLU(), nn.Dropout(dropout))
+            if self.heads_kind == "linear":
+                self.outs[g] = nn.Linear(hidden, n_out)
+            else:
+                self.outs[g] = nn.ModuleList([nn.Sequential(nn.Linear(hidden, head_hidden), nn.ReLU(),
+                                                            nn.Linear(head_hidden, 1)) for _ in range(n_out)])
+        if self.fusion == "late":   # learnt per-class weights of each modality's logit
+            self.mix = nn.Parameter(torch.ones(len(groups), n_out) / len(groups))
+            self.mix_bias = nn.Parameter(torch.zeros(n_out))
+
+    def _codes(self, city, country) -> list[torch.Tensor]:
+        """The place columns: city and country, each an embedding or a one-hot block."""
+        out = []
+        for n, kind, emb, codes, name in ((self.n_cities, self.city_kind, "city_emb", city, "city"),
+                                          (self.n_countries, self.country_kind, "country_emb", country, "country")):
+            if not n:
+                continue
+            if codes is None:
+                raise ValueError(f"this network reads the {name} code; pass {name} as a LongTensor of codes")
+            out.append(getattr(self, emb)(codes) if kind == "embedding" else nn.functional.one_hot(codes, n).float())
+        return out
+
+    def forward(self, blocks: dict[str, torch.Tensor], city: torch.Tensor | None,
+                country: torch.Tensor | None = None) -> torch.Tensor:
+        logits = []
+        for g, bs in self.groups.items():
+            parts = [blocks[b] for b in bs]
+            if g == self.city_group:
+                parts += self._codes(city, country)
+            h = self.towers[g](torch.cat(parts, dim=1))
+            out = self.outs[g]
+            logits.append(out(h) if self.heads_kind == "linear" else torch.cat([head(h) for head in out], dim=1))
+        if self.fusion == "early":
+            return logits[0]
+        return (torch.stack(logits, 0) * self.mix[:, None, :]).sum(0) + self.mix_bias
+
+
+def _tensors(features: FusedFeatures, blocks) -> tuple[dict[str, torch.Tensor], torch.Tensor, torch.Tensor]:
+    return ({b: torch.as_tensor(features.blocks[b], dtype=torch.float32) for b in blocks},
+            torch.as_tensor(features.city, dtype=torch.long), torch.as_tensor(features.country, dtype=torch.long))
+
+
+class HarmClassifier:
+    """Per-class harm probabilities of posts; see the module docstring for the options.
+
+    Parameters
+    ----------
+    framing : ``"single"``, ``"per-class"``, ``"multi-label"`` or ``"multi-task"``.
+    fusion : ``"early"`` or ``"late"``.
+    blocks : feature blocks to read (``None``: all).
+    city : ``"embedding"``, ``"one-hot"`` or ``None`` (no city input).
+    country : ``"one-hot"``, ``"embedding"`` (4-d) or ``None`` (no country input).
+    loss : ``"bce"`` or ``"focal"`` (``gamma``), per task, summed over tasks.
+    hidden, head_hidden, epochs, lr, batch_size, weight_decay, seed : training settings.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> f = FusedFeatures({"text": rng.normal(size=(64, 3)).astype(np.float32)}, np.zeros(64, int),
+    ...                   np.zeros(64, int), 1)
+    >>> Y = (f.blocks["text"][:, :2] > 0).astype(int)
+    >>> clf = HarmClassifier("multi-task", city=None, country=None, epochs=2, hidden=8).fit(f, Y)
+    >>> clf.predict_proba(f).shape
+    (64, 2)
+    """
+
+    def __init__(self, framing: str = "multi-task", *, fusion: str = "early", blocks=None,
+                 city: str | None = "embedding", country: str | None = "one-hot", loss: str = "bce", gamma: float = 2.0, hidden: int = 128,
+                 head_hidden: int = 32, epochs: int = 8, lr: float = 2e-3, batch_size: int = 256,
+                 weight_decay: float = 1e-5, seed: int = 0, progress: bool | str = False) -> None:
+        self.framing = check_choice(framing, "framing", FRAMINGS)
+        self.fusion = check_choice(fusion, "fusion", ("early", "late"))
+        self.city = None if city is None else check_choice(city, "city", ("embedding", "one-hot"))
+        self.country = None if country is None else check_choice(country, "country", ("embedding", "one-hot"))
+        self.loss = check_choice(loss, "loss", ("bce", "focal"))
+        self.gamma = check_float(gamma, "gamma", low=0)
+        self.blocks = None if blocks is None else list(blocks)
+        self.hidden, self.head_hidden = check_int(hidden, "hidden", low=1), check_int(head_hidden, "head_hidden", low=1)
+        self.epochs = check_int(epochs, "epochs", low=1)
+        self.lr = check_float(lr, "lr", low=0, low_open=True)
+        self.batch_size = check_int(batch_size, "batch_size", low=1)
+        self.weight_decay = check_float(weight_decay, "weight_decay", low=0)
+        self.seed = check_int(seed, "seed", low=0)
+        self.progress = progress
+
+    def _net(self, dims: dict[str, int], n_out: int, features: FusedFeatures) -> FusionNet:
+        heads = "task" if self.framing == "multi-task" else "linear"
+        return FusionNet(dims, n_out, fusion=self.fusion, heads=heads, hidden=self.hidden,
+                         head_hidden=self.head_hidden, n_cities=features.n_cities if self.city else 0,
+                         city=self.city or "embedding", n_countries=features.n_countries if self.country else 0,
+                         country=self.country or "one-hot")
+
+    def _criterion(self, logits, y, w):
+        w = w[:, None].expand_as(y)
+        if self.loss == "focal":
+            return focal_loss(logits, y, gamma=self.gamma, weight=w) * y.shape[1]
+        return (nn.functional.binary_cross_entropy_with_logits(logits, y, weight=w, reduction="sum")
+                / w.sum() * y.shape[1])   # summed over tasks
+
+    def _train(self, net: FusionNet, X, city, country, y: torch.Tensor, w: torch.Tensor, seed: int) -> None:
+        rng = np.random.default_rng(seed)
+        opt = torch.optim.Adam(net.parameters(), lr=self.lr, weight_decay=self.weight_decay)
+        fit(net, lambda idx: self._criterion(net({b: x[idx] for b, x in X.items()}, city[idx], country[idx]),
+                                             y[idx], w[idx]),
+            lambda epoch: index_batches(len(y), self.batch_size, seed=rng), epochs=self.epochs, optimizer=opt,
+            seed=seed, progress=self.progress)
+
+    def fit(self, features: FusedFeatures, labels, sample_weight=None) -> HarmClassifier:
+        """Train on ``features`` with (n, n_classes) 0/1 ``labels``.
+
+        ``"single"`` trains on "any class"; ``"per-class"`` trains one network per column.
+        ``sample_weight`` (n,) scales each post's loss, e.g. to trust reviewed labels more than
+        reports.
+        """
+        if not isinstance(features, FusedFeatures):
+            raise TypeError(f"features must be FusedFeatures, got {type(features).__name__}")
+        Y = as_array(labels, "labels", ndim=2, dtype="bool")
+        if len(Y) != len(features):
+            raise ValueError(f"labels has {len(Y)} rows but features has {len(features)}")
+        self.blocks_ = self.blocks or list(features.blocks)
+        dims = {b: features.dims()[b] for b in self.blocks_}
+        X, city, country = _tensors(features, self.blocks_)
+        targets = Y.max(1, keepdims=True) if self.framing == "single" else Y
+        yt = torch.as_tensor(targets, dtype=torch.float32)
+        w = np.ones(len(Y)) if sample_weight is None else as_array(sample_weight, "sample_weight", ndim=1)
+        if len(w) != len(Y) or (w < 0).any() or w.sum() <= 0:
+            raise ValueError("sample_weight needs one non-negative weight per post, with a positive sum")
+        wt = torch.as_tensor(w, dtype=torch.float32)
+        t0 = time.perf_counter()
+        if self.framing == "per-class":
+            self.nets_ = [self._net(dims, 1, features) for _ in range(Y.shape[1])]
+            for j, net in enumerate(self.nets_):
+                self._train(net, X, city, country, yt[:, j:j + 1], wt, self.seed + j)
+        else:
+            torch.manual_seed(self.seed)
+            self.nets_ = [self._net(dims, yt.shape[1], features)]
+            self._train(self.nets_[0], X, city, country, yt, wt, self.seed)
+        self.train_seconds_ = time.perf_counter() - t0
+        self.n_classes_ = Y.shape[1]
+        self.codes_ = {"cities": features.n_cities if self.city else 0,
+                       "countries": features.n_countries if self.country else 0}
+        return self
+
+    @property
+    def n_parameters_(self) -> int:
+        """Trainable parameters over all the networks."""
+        return sum(count_parameters(n) for n in self.nets_)
+
+    def predict_proba(self, features: FusedFeatures) -> np.ndarray:
+        """(n, n_classes) probabilities; (n, 1) "harmful at all" for the single classifier."""
+        if not hasattr(self, "nets_"):
+            raise ValueError("this HarmClassifier is not fitted; call fit(features, labels) first")
+        if not isinstance(features, FusedFeatures):
+            raise TypeError(f"features must be FusedFeatures, got {type(features).__name__}")
+        if features.n_countries > self.codes_["countries"] > 0:
+            raise ValueError(f"features has {features.n_countries} country codes but the model was trained on "
+                             f"{self.codes_['countries']}; transform posts with the training featurizer")
+        X, city, country = _tensors(features, self.blocks_)
+        with torch.no_grad():
+            out = [torch.sigmoid(net.eval()(X, city, country)) for net in self.nets_]
+        return torch.cat(out, dim=1).numpy().astype(np.float64)
+
+
+def class_explanations(proba, class_names, threshold: float = 0.5) -> list[str]:
+    """The reason a removal notice can give: the classes over ``threshold``, most likely first.
+
+    A single binary classifier has one column and can only say "harmful".
+
+    Examples
+    --------
+    >>> class_explanations([[0.9, 0.1, 0.7], [0.2, 0.1, 0.3]], ["violence", "nudity", "hate"])
+    ['violence, hate', '']
+    >>> class_explanations([[0.9]], ["harmful"])
+    ['harmful']
+    """
+    P = as_array(proba, "proba", ndim=2)
+    names = list(class_names)
+    if P.shape[1] != len(names):
+        raise ValueError(f"class_names has {len(names)} names but proba has {P.shape[1]} columns")
+    threshold = check_float(threshold, "threshold", low=0, high=1)
+    out = []
+    for row in P:
+        order = np.argsort(-row, kind="stable")
+        out.append(", ".join(names[j] for j in order if row[j] >= threshold))
+    return out

@@ -1,0 +1,367 @@
+"""Chapter 5's moderation package: the simulator's planted truth, features, models, metrics
+and enforcement, each against an independent reference where one exists."""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import pytest
+from sklearn.metrics import average_precision_score, roc_auc_score
+
+from mlsd_lib.metrics import average_precision, roc_auc
+from mlsd_lib.moderation import enforcement as enf
+from mlsd_lib.moderation import features as feat
+from mlsd_lib.moderation.evaluate import (
+    auc_at_positives,
+    class_report,
+    precision_at_positives,
+    threshold_for_precision,
+)
+from mlsd_lib.moderation.models import FusionNet, HarmClassifier, class_explanations
+from mlsd_lib.moderation.simulator import (
+    HARM_CLASSES,
+    MEME_PAIRS,
+    MEME_PHRASES,
+    NUDITY_IMAGE,
+    comment_vocabulary,
+    sentence_vocabulary,
+    simulate_posts,
+)
+
+
+@functools.cache
+def world(n=1500, seed=0):
+    posts = simulate_posts(n, n_images=200, seed=seed)
+    rng = np.random.default_rng(0)
+    fz = feat.PostFeaturizer(rng.normal(size=(200, 6)), text_embeddings=rng.normal(size=(len(sentence_vocabulary()), 5)),
+                             comment_embeddings=rng.normal(size=(len(comment_vocabulary()), 4))).fit(posts)
+    return posts, fz, fz.transform(posts)
+
+
+# ---------------------------------------------------------------------------- simulator
+
+
+def test_simulator_is_deterministic_and_plants_what_it_says():
+    a, b = simulate_posts(2000, n_images=100, seed=3), simulate_posts(2000, n_images=100, seed=3)
+    assert (a.hand_labels == b.hand_labels).all() and (a.text_ids == b.text_ids).all()
+    vocab = sentence_vocabulary()
+    phrase = np.array([MEME_PHRASES.index(vocab[t]) if vocab[t] in MEME_PHRASES else -1 for t in a.text_ids])
+    fmt = a.meme_format
+    matched = a.frame["image_class"].to_numpy()[fmt] == np.asarray(MEME_PAIRS)[phrase[fmt]]
+    assert (a.hand_labels[fmt, 2] == matched).all()          # hate exactly when phrase and picture pair up
+    assert a.is_meme.sum() == matched.sum() > 0
+    rates = a.hand_labels.mean(0)
+    assert rates[3] < rates[[0, 1, 2, 4]].min() / 2           # self-harm is the data-poor class
+    assert (a.natural_labels != a.hand_labels).any(1).mean() > 0.05
+    both = a.hand_labels.sum(1) > 1
+    assert both.any() and (a.frame["image_class"].to_numpy()[both & (a.hand_labels[:, 1] == 1)] == NUDITY_IMAGE).all()
+
+
+def test_ambiguous_posts_are_threats_about_half_the_time():
+    p = simulate_posts(4000, n_images=100, seed=0)
+    share = p.hand_labels[p.ambiguous, 0].mean()
+    assert 0.35 < share < 0.65
+
+
+def test_subset_keeps_rows_aligned():
+    p = simulate_posts(300, n_images=50, seed=1)
+    s = p.subset(np.array([5, 2]))
+    assert s.text_ids.tolist() == p.text_ids[[5, 2]].tolist()
+    assert s.frame["author_id"].tolist() == p.frame["author_id"].iloc[[5, 2]].tolist()
+    assert len(p.subset(p.ambiguous)) == p.ambiguous.sum()
+
+
+@pytest.mark.parametrize("kw, match", [({"n": 5}, "n must be"), ({"image_classes": np.zeros(50, int)}, "every class"),
+                                       ({"image_classes": np.arange(3)}, "image_classes")])
+def test_simulator_rejects_bad_arguments(kw, match):
+    args = {"n": 100, "n_images": 50, **kw}
+    with pytest.raises(ValueError, match=match):
+        simulate_posts(args.pop("n"), **args)
+
+
+# ----------------------------------------------------------------------------- features
+
+
+def test_hour_buckets_and_errors():
+    assert feat.hour_bucket(np.arange(24)).tolist() == [0] * 6 + [1] * 5 + [2] * 3 + [3] * 4 + [4] * 4 + [0] * 2
+    with pytest.raises(ValueError, match="hours"):
+        feat.hour_bucket([25])
+
+
+def test_embed_sentences_encodes_each_distinct_sentence_once(monkeypatch):
+    seen = []
+
+    def fake(titles, cache_dir=None):
+        seen.append(list(titles))
+        return np.arange(len(titles), dtype=np.float32)[:, None] * np.ones((1, 3), np.float32)
+
+    monkeypatch.setattr("mlsd_lib.recsys.content.encode_titles", fake)
+    out = feat.embed_sentences(["b", "a", "b", "a", "c"])
+    assert seen == [["a", "b", "c"]]
+    assert out[:, 0].tolist() == [1, 0, 1, 0, 2]
+
+
+def test_featurizer_blocks_and_scaling():
+    posts, fz, F = world()
+    assert F.dims() == {"text": 5, "image": 6, "comments": 4, "reactions": 4, "author": 7, "context": 11}
+    np.testing.assert_allclose(F.blocks["reactions"].mean(0), 0, atol=1e-5)      # standardised on training posts
+    no_comments = np.array([len(c) == 0 for c in posts.comment_ids])
+    assert np.abs(F.blocks["comments"][no_comments]).max() == 0
+    assert F.dense(["text", "image"]).shape == (len(posts), 11)
+    with pytest.raises(ValueError, match="not fitted"):
+        feat.PostFeaturizer(np.zeros((200, 2)), text_embeddings=np.zeros((len(sentence_vocabulary()), 2)),
+                            comment_embeddings=np.zeros((len(comment_vocabulary()), 2))).transform(posts)
+    with pytest.raises(ValueError, match="blocks"):
+        F.dense(["nope"])
+    with pytest.raises(ValueError, match="text_embeddings"):
+        feat.PostFeaturizer(np.zeros((5, 2)), text_embeddings=np.zeros((3, 2)), comment_embeddings=np.zeros((26, 2)))
+
+
+# ------------------------------------------------------------------------------- metrics
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_per_positive_terms_average_to_ap_and_auc(seed):
+    rng = np.random.default_rng(seed)
+    y = (rng.random(300) < 0.2).astype(int)
+    s = np.round(rng.random(300) + y * 0.3, 1)              # coarse scores: many ties
+    assert np.isclose(precision_at_positives(y, s).mean(), average_precision(y, s))
+    assert np.isclose(precision_at_positives(y, s).mean(), average_precision_score(y, s))
+    assert np.isclose(auc_at_positives(y, s).mean(), roc_auc(y, s))
+    assert np.isclose(auc_at_positives(y, s).mean(), roc_auc_score(y, s))
+
+
+def test_threshold_for_precision_reaches_the_target():
+    rng = np.random.default_rng(0)
+    y = (rng.random(500) < 0.3).astype(int)
+    s = rng.random(500) + y * 0.5
+    t = threshold_for_precision(y, s, 0.9)
+    assert y[s >= t].mean() >= 0.9
+    assert y[s >= np.max(s[s < t])].mean() < 0.9              # the next lower threshold falls short
+    assert threshold_for_precision([0, 1], [0.9, 0.1], 1.0) == float("inf")
+    with pytest.raises(ValueError, match="both"):
+        threshold_for_precision([1, 1], [0.2, 0.3], 0.5)
+
+
+def test_class_report_matches_sklearn():
+    rng = np.random.default_rng(1)
+    Y = (rng.random((200, 3)) < 0.3).astype(int)
+    P = rng.random((200, 3)) * 0.5 + Y * 0.4
+    t = class_report(Y, P, ["a", "b", "c"])
+    for j, c in enumerate("abc"):
+        assert np.isclose(t.loc[c, "pr_auc"], average_precision_score(Y[:, j], P[:, j]))
+    assert np.isclose(t.loc["mean", "roc_auc"], np.mean([roc_auc_score(Y[:, j], P[:, j]) for j in range(3)]))
+    with pytest.raises(ValueError, match="class_names"):
+        class_report(Y, P, ["a"])
+
+
+# -------------------------------------------------------------------------------- models
+
+
+def test_framings_have_the_documented_outputs_and_sizes():
+    posts, _, F = world()
+    Y = posts.hand_labels
+    out = {fr: HarmClassifier(fr, epochs=1, hidden=16).fit(F, Y) for fr in ("single", "per-class", "multi-label",
+                                                                          "multi-task")}
+    assert out["single"].predict_proba(F).shape == (len(posts), 1)
+    for fr in ("per-class", "multi-label", "multi-task"):
+        P = out[fr].predict_proba(F)
+        assert P.shape == Y.shape and (P >= 0).all() and (P <= 1).all()
+    assert len(out["per-class"].nets_) == 5
+    assert out["multi-task"].n_parameters_ > out["multi-label"].n_parameters_
+
+
+def test_one_hot_city_costs_hidden_width_per_city():
+    posts, _, F = world()
+    emb = HarmClassifier(city="embedding", epochs=1, hidden=16).fit(F, posts.hand_labels)
+    oh = HarmClassifier(city="one-hot", epochs=1, hidden=16).fit(F, posts.hand_labels)
+    none = HarmClassifier(city=None, epochs=1, hidden=16).fit(F, posts.hand_labels)
+    assert oh.n_parameters_ - none.n_parameters_ == F.n_cities * 16
+    assert emb.n_parameters_ - none.n_parameters_ == F.n_cities * 8 + 8 * 16
+
+
+def test_late_fusion_keeps_modalities_apart_until_the_decision():
+    net = FusionNet({"text": 3, "image": 2, "author": 2}, n_out=2, fusion="late")
+    assert set(net.towers) == {"text", "image", "other"}
+    x = {"text": np.zeros((4, 3)), "image": np.zeros((4, 2)), "author": np.zeros((4, 2))}
+    import torch
+
+    out = net({k: torch.as_tensor(v, dtype=torch.float32) for k, v in x.items()}, None)
+    assert out.shape == (4, 2)
+
+
+def test_classifier_errors_name_the_problem():
+    posts, _, F = world()
+    with pytest.raises(ValueError, match="framing"):
+        HarmClassifier("ensemble")
+    with pytest.raises(ValueError, match="not fitted"):
+        HarmClassifier().predict_proba(F)
+    with pytest.raises(ValueError, match="labels has"):
+        HarmClassifier(epochs=1).fit(F, posts.hand_labels[:10])
+    with pytest.raises(TypeError, match="features"):
+        HarmClassifier(epochs=1).fit(np.zeros((3, 3)), posts.hand_labels[:3])
+
+
+def test_class_explanations_order_by_probability():
+    assert class_explanations([[0.6, 0.9, 0.1]], ["a", "b", "c"]) == ["b, a"]
+    with pytest.raises(ValueError, match="class_names"):
+        class_explanations([[0.6, 0.9]], ["a"])
+
+
+# --------------------------------------------------------------------------- enforcement
+
+
+def test_policy_and_queue():
+    pol = enf.EnforcementPolicy([0.9] * 5, [0.5] * 5)
+    d = pol.decide([[0.95, 0.6, 0, 0, 0], [0.1, 0.7, 0.55, 0, 0], [0.1] * 5])
+    assert d["action"].tolist() == ["remove", "demote", "allow"]
+    assert d["reason"][0] == "violence (95%)" and d["reason"][1] == "nudity (70%), hate (55%)"
+    with pytest.raises(ValueError, match="demote thresholds"):
+        enf.EnforcementPolicy([0.5] * 5, [0.6] * 5)
+    q = enf.ReviewQueue(2)
+    q.push([1, 2, 3], [0.1, 0.3, 0.2])
+    q.push([4], [0.25])
+    assert q.review_day() == [2, 4] and q.review_day() == [3, 1] and q.review_day() == []
+
+
+def test_simulate_platform_bookkeeping():
+    posts = simulate_posts(1000, n_images=100, seed=2)
+    harmful = posts.hand_labels.any(1)
+    pol = enf.EnforcementPolicy([0.9] * 5, [0.5] * 5)
+    perfect = enf.simulate_platform(posts, posts.hand_labels * 0.95, pol, review_budget=0)
+    assert perfect["prevalence"] == 0 and perfect["valid_appeals"] == 0 and perfect["proactive_rate"] == 1
+    blind = enf.simulate_platform(posts, np.zeros((1000, 5)), pol, review_budget=0)
+    assert np.isclose(blind["prevalence"], harmful.mean())
+    assert np.isclose(blind["harmful_impressions"], posts.frame["impressions"][harmful].sum())
+    assert blind["proactive_rate"] == 0
+    # review by reach takes the high-reach post first
+    P = np.where(posts.hand_labels.any(1, keepdims=True), 0.6, 0.0) * np.ones((1, 5))
+    reach = enf.simulate_platform(posts, P, pol, review_budget=1, priority="reach")
+    top = np.flatnonzero(harmful)[np.argmax(posts.frame["early_impressions"].to_numpy()[harmful])]
+    assert reach["reviewed"].tolist() == [top]
+
+
+def _scorer(monkeypatch):
+    posts, fz, F = world()
+    clf = HarmClassifier(epochs=1, hidden=8).fit(F, posts.hand_labels)
+    monkeypatch.setattr(feat, "embed_sentences", lambda s, cache_dir=None: np.ones((len(s), 5), np.float32))
+    return enf.PostScorer(fz, clf, enf.EnforcementPolicy([0.9] * 5, [0.5] * 5))
+
+
+def test_post_scorer_refuses_malformed_posts_by_name(monkeypatch):
+    scorer = _scorer(monkeypatch)
+    s = scorer.score({"text": sentence_vocabulary()[0], "image_id": 3})
+    assert s.action in enf.ACTIONS and set(s.proba) == set(HARM_CLASSES) and s.notes == [] or s.notes
+    for post, err, match in [("text", TypeError, "post must be a dict"), ({"text": ""}, ValueError, "text or an image"),
+                             ({"text": 3}, TypeError, "post\\['text'\\]"), ({"image_id": 10_000}, ValueError, "image_id"),
+                             ({"text": "hi", "likes": -1}, ValueError, "likes"),
+                             ({"text": "hi", "followers": "many"}, TypeError, "followers"),
+                             ({"text": "hi", "hour": 30}, ValueError, "hour"),
+                             ({"text": "hi", "comments": "nice"}, TypeError, "comments")]:
+        with pytest.raises(err, match=match):
+            scorer.score(post)
+
+
+def test_post_scorer_fallbacks_are_reported(monkeypatch):
+    scorer = _scorer(monkeypatch)
+    long = scorer.score({"text": "x" * (enf.MAX_TEXT_CHARS + 5), "city": 10**6})
+    assert any("cut" in n for n in long.notes) and any("unknown city" in n for n in long.notes)
+    picture_only = scorer.score({"image_id": 0})
+    assert picture_only.action in enf.ACTIONS
+
+
+def test_sample_weight_zero_drops_a_post_and_is_validated():
+    posts, _, F = world()
+    Y = posts.hand_labels
+    w = np.ones(len(Y))
+    w[:100] = 0.0
+    Y_noisy = Y.copy()
+    Y_noisy[:100] = 1 - Y_noisy[:100]          # labels the zero weights must hide
+    a = HarmClassifier(epochs=2, hidden=8, seed=1).fit(F, Y_noisy, sample_weight=w).predict_proba(F)
+    b = HarmClassifier(epochs=2, hidden=8, seed=1).fit(F, Y, sample_weight=w).predict_proba(F)
+    np.testing.assert_allclose(a, b, atol=1e-5)
+    with pytest.raises(ValueError, match="sample_weight"):
+        HarmClassifier(epochs=1).fit(F, Y, sample_weight=-np.ones(len(Y)))
+
+
+# ------------------------------------------------------------------------------ country
+
+
+def test_country_spam_factor_is_planted_and_validated():
+    from mlsd_lib.moderation.simulator import country_spam_factor
+
+    f = country_spam_factor(30)
+    assert f.shape == (30,) and np.isclose(f.mean(), 1.0) and (f > 0).all()
+    np.testing.assert_array_equal(f, country_spam_factor(30))          # fixed, not drawn per call
+    with pytest.raises(ValueError, match="n_countries"):
+        country_spam_factor(0)
+    posts = simulate_posts(20_000, n_images=100, seed=4)
+    fr = posts.frame
+    outside = ~fr["kind"].isin(["spam"]) | (fr["account_age_days"] > 200)   # mostly authors outside the farms
+    spam = posts.hand_labels[:, 4] == 1
+    hi, lo = f[fr["country"]] > np.quantile(f, 0.7), f[fr["country"]] < np.quantile(f, 0.3)
+    assert spam[hi & outside].mean() > 1.5 * spam[lo & outside].mean()  # spam follows the country factor
+
+
+def test_fused_features_validate_country_codes():
+    blocks = {"text": np.zeros((3, 2), np.float32)}
+    f = feat.FusedFeatures(blocks, np.zeros(3, int), np.array([0, 2, 1]), 1)
+    assert f.n_countries == 3 and f.subset(np.array([0])).n_countries == 3
+    assert feat.FusedFeatures(blocks, np.zeros(3, int), np.array([0, 2, 1]), 1, {}, 10).n_countries == 10
+    with pytest.raises(ValueError, match="country has 2 codes"):
+        feat.FusedFeatures(blocks, np.zeros(3, int), np.array([0, 1]), 1)
+    with pytest.raises(ValueError, match=">= 0"):
+        feat.FusedFeatures(blocks, np.zeros(3, int), np.array([0, -1, 1]), 1)
+    with pytest.raises(ValueError, match="below n_countries"):
+        feat.FusedFeatures(blocks, np.zeros(3, int), np.array([0, 5, 1]), 1, {}, 3)
+    with pytest.raises(TypeError, match="country"):
+        feat.FusedFeatures(blocks, np.zeros(3, int), "abc", 1)
+
+
+def test_featurizer_maps_unseen_countries_to_code_zero():
+    posts, fz, F = world()
+    assert F.n_countries == fz.n_countries_ == posts.frame["country"].max() + 1
+    other = posts.subset(np.arange(5))
+    other.frame.loc[0, "country"] = 10_000
+    assert fz.transform(other).country[0] == 0
+
+
+def test_country_one_hot_and_embedding_cost_what_they_should():
+    posts, _, F = world()
+    Y, K = posts.hand_labels, F.n_countries
+    none = HarmClassifier(city=None, country=None, epochs=1, hidden=16).fit(F, Y)
+    oh = HarmClassifier(city=None, country="one-hot", epochs=1, hidden=16).fit(F, Y)
+    emb = HarmClassifier(city=None, country="embedding", epochs=1, hidden=16).fit(F, Y)
+    assert oh.n_parameters_ - none.n_parameters_ == K * 16
+    assert emb.n_parameters_ - none.n_parameters_ == K * 4 + 4 * 16
+    # the country changes the score: the same post in two countries scores differently
+    a, b = F.subset(np.arange(3)), F.subset(np.arange(3))
+    b.country[:] = (a.country + 1) % K
+    assert not np.allclose(oh.predict_proba(a), oh.predict_proba(b))
+    assert np.allclose(none.predict_proba(a), none.predict_proba(b))
+
+
+def test_country_errors_name_the_problem():
+    import torch
+
+    posts, _, F = world()
+    with pytest.raises(ValueError, match="country"):
+        HarmClassifier(country="zip-code")
+    with pytest.raises(ValueError, match="country"):
+        FusionNet({"text": 3}, n_out=1, n_countries=2, country="zip")
+    net = FusionNet({"text": 3}, n_out=1, n_countries=2)
+    with pytest.raises(ValueError, match="pass country"):
+        net({"text": torch.zeros(2, 3)}, None)
+    clf = HarmClassifier(epochs=1, hidden=8).fit(F, posts.hand_labels)
+    wider = feat.FusedFeatures(F.blocks, F.city, F.country, F.n_cities, F.names, F.n_countries + 5)
+    with pytest.raises(ValueError, match="country codes"):
+        clf.predict_proba(wider)
+
+
+def test_post_scorer_maps_an_unknown_country_and_says_so(monkeypatch):
+    scorer = _scorer(monkeypatch)
+    s = scorer.score({"text": "hi", "country": 10**6})
+    assert any("unknown country" in n for n in s.notes)
+    with pytest.raises(ValueError, match="country"):
+        scorer.score({"text": "hi", "country": -2})

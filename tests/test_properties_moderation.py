@@ -1,0 +1,168 @@
+"""Property tests of mlsd_lib.moderation: simulator, features, models, evaluation and
+enforcement (the contract of tests/_contract.py)."""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import pytest
+from _contract import (
+    Case,
+    binary_labels,
+    finite_array,
+    floats_array,
+    int_array,
+    parametrize,
+    probability,
+    run_bad,
+    run_valid,
+)
+from hypothesis import strategies as st
+
+from mlsd_lib.moderation import enforcement as EN
+from mlsd_lib.moderation import evaluate as EV
+from mlsd_lib.moderation import features as FE
+from mlsd_lib.moderation import models as MO
+from mlsd_lib.moderation import simulator as SI
+
+
+@functools.cache
+def tiny():
+    posts = SI.simulate_posts(300, n_images=40, seed=0)
+    rng = np.random.default_rng(0)
+    fz = FE.PostFeaturizer(rng.normal(size=(40, 3)), text_embeddings=rng.normal(size=(len(SI.sentence_vocabulary()), 3)),
+                           comment_embeddings=rng.normal(size=(len(SI.comment_vocabulary()), 2))).fit(posts)
+    F = fz.transform(posts)
+    clf = MO.HarmClassifier(epochs=1, hidden=4, head_hidden=2).fit(F, posts.hand_labels)
+    return posts, fz, F, clf
+
+
+@st.composite
+def scored(draw, n_min=4):
+    n = draw(st.integers(n_min, 30))
+    y = draw(binary_labels(n))
+    return {"y_true": y, "y_score": draw(floats_array(n, 0, 1))}
+
+
+def _is_posts(r, kw):
+    assert isinstance(r, SI.Posts) and len(r) == kw["n"]
+    assert set(np.unique(r.hand_labels)) <= {0, 1} and set(np.unique(r.natural_labels)) <= {0, 1}
+
+
+def _featurize(kw):
+    posts = SI.simulate_posts(kw["n"], n_images=40, seed=kw["seed"])
+    return tiny()[1].transform(posts)
+
+
+def _classifier(kw):
+    posts, _, F, _ = tiny()
+    clf = MO.HarmClassifier(kw["framing"], fusion=kw["fusion"], city=kw["city"], country=kw.get("country", "one-hot"),
+                            loss=kw["loss"], epochs=1, hidden=4, head_hidden=2).fit(F, posts.hand_labels)
+    return clf.predict_proba(F)
+
+
+def _fusion(kw):
+    import torch
+
+    net = MO.FusionNet({"text": 3, "image": 2}, kw["n_out"], fusion=kw["fusion"], heads=kw["heads"], hidden=4,
+                       n_countries=kw.get("n_countries", 0), country=kw.get("country", "one-hot"))
+    return net({"text": torch.zeros(5, 3), "image": torch.ones(5, 2)}, None,
+               torch.zeros(5, dtype=torch.long)).detach().numpy()
+
+
+def _platform(kw):
+    posts = tiny()[0]
+    P = np.clip(posts.hand_labels * kw["scale"], 0, 1)
+    return EN.simulate_platform(posts, P, EN.EnforcementPolicy([0.9] * 5, [0.5] * 5), review_budget=kw["review_budget"],
+                                priority=kw["priority"])
+
+
+def _check_platform(r, kw):
+    for k in ("prevalence", "valid_appeals", "proactive_rate"):
+        probability(r[k])
+    assert r["harmful_impressions"] >= 0 and len(r["reviewed"]) <= kw["review_budget"]
+
+
+def _score(kw):
+    posts, fz, _, clf = tiny()
+    scorer = EN.PostScorer(fz, clf, EN.EnforcementPolicy([0.9] * 5, [0.5] * 5))
+    return scorer.score({"text": SI.sentence_vocabulary()[kw["text_id"]], "image_id": kw["image_id"]})
+
+
+def _queue(kw):
+    q = EN.ReviewQueue(kw["daily_budget"])
+    q.push(kw["post_ids"], kw["priority"])
+    return q.review_day()
+
+
+CASES = [
+    Case(SI.sentence_vocabulary, st.just({}), lambda r, kw: len(r) == len(set(r)) or pytest.fail("duplicates")),
+    Case(SI.comment_vocabulary, st.just({}), lambda r, kw: len(r) == len(set(r)) or pytest.fail("duplicates")),
+    Case(SI.simulate_posts, st.tuples(st.integers(10, 80), st.integers(0, 3)).map(
+        lambda t: {"n": t[0], "n_images": 30, "seed": t[1]}), _is_posts, {"n": "count", "seed": "seed"},
+         covers=(SI.Posts,), examples=4),
+    Case(SI.country_spam_factor, st.integers(1, 60).map(lambda n: {"n_countries": n}),
+         lambda r, kw: finite_array(r, 0, np.inf, shape=(kw["n_countries"],)), {"n_countries": "count"}),
+    Case(FE.hour_bucket, int_array(5, 0, 23).map(lambda h: {"hours": h}), lambda r, kw: finite_array(r, 0, 4),
+         {"hours": "int_values"}),
+    Case(FE.embed_sentences, st.lists(st.sampled_from(["hello", "spam", "a threat"]), min_size=1, max_size=4).map(
+        lambda s: {"sentences": s}), lambda r, kw: finite_array(r, shape=(len(kw["sentences"]), 384)),
+         {"sentences": "callable"}, examples=2, bad_examples=1),
+    Case(FE.PostFeaturizer, st.tuples(st.integers(10, 40), st.integers(0, 2)).map(lambda t: {"n": t[0], "seed": t[1]}),
+         lambda r, kw: [finite_array(b) for b in r.blocks.values()] and None, call=_featurize,
+         covers=(FE.FusedFeatures,), examples=3),
+    Case(FE.image_pool_features, int_array((3, 28, 28), 0, 255).map(lambda x: {"images": x.astype(np.uint8), "dim": 4}),
+         lambda r, kw: finite_array(r, shape=(3, 4)), {"images": "array", "dim": "count"}, examples=2, bad_examples=1),
+    Case(MO.HarmClassifier, st.fixed_dictionaries({
+        "framing": st.sampled_from(MO.FRAMINGS), "fusion": st.sampled_from(["early", "late"]),
+        "city": st.sampled_from(["embedding", "one-hot", None]), "loss": st.sampled_from(["bce", "focal"]),
+        "country": st.sampled_from(["embedding", "one-hot", None])}),
+         lambda r, kw: finite_array(r, 0, 1), {"framing": "choice", "fusion": "choice", "loss": "choice",
+                                              "country": "choice_opt"},
+         call=_classifier, examples=6, bad_examples=1),
+    Case(MO.FusionNet, st.fixed_dictionaries({"n_out": st.integers(1, 4), "fusion": st.sampled_from(["early", "late"]),
+                                               "heads": st.sampled_from(["linear", "task"]),
+                                               "n_countries": st.integers(0, 4),
+                                               "country": st.sampled_from(["embedding", "one-hot"])}),
+         lambda r, kw: finite_array(r, shape=(5, kw["n_out"])), {"n_out": "count", "fusion": "choice", "heads": "choice",
+                                                                  "country": "choice"},
+         call=_fusion, examples=6, bad_examples=1),
+    Case(MO.class_explanations, floats_array((4, 3), 0, 1).map(lambda p: {"proba": p, "class_names": ["a", "b", "c"]}),
+         lambda r, kw: len(r) == 4 or pytest.fail("one reason per row"), {"proba": "array"}),
+    Case(EV.precision_at_positives, scored(), lambda r, kw: finite_array(r, 0, 1, shape=(int(kw["y_true"].sum()),)),
+         {"y_true": "labels", "y_score": "array"}),
+    Case(EV.auc_at_positives, scored(), lambda r, kw: finite_array(r, 0, 1, shape=(int(kw["y_true"].sum()),)),
+         {"y_true": "labels", "y_score": "array"}),
+    Case(EV.threshold_for_precision, scored().flatmap(lambda kw: st.floats(0.1, 1).map(lambda t: {**kw, "target": t})),
+         lambda r, kw: isinstance(r, float) or pytest.fail("float"), {"y_true": "labels", "y_score": "array",
+                                                                      "target": "prob"}),
+    Case(EV.class_report, scored(6).map(lambda kw: {"labels": np.column_stack([kw["y_true"], kw["y_true"][::-1]]),
+                                                    "proba": np.column_stack([kw["y_score"], kw["y_score"]]),
+                                                    "class_names": ["a", "b"]}),
+         lambda r, kw: finite_array(r[["pr_auc", "roc_auc"]].to_numpy(), 0, 1), {"proba": "array"}),
+    Case(EN.EnforcementPolicy, floats_array((6, 5), 0, 1).map(lambda p: {"proba": p}),
+         lambda r, kw: set(r["action"]) <= set(EN.ACTIONS) or pytest.fail("action"), {"proba": "array"},
+         call=lambda kw: EN.EnforcementPolicy([0.8] * 5, [0.4] * 5).decide(kw["proba"])),
+    Case(EN.ReviewQueue, st.integers(1, 8).flatmap(lambda n: st.tuples(int_array(n, 0, 99), floats_array(n, 0, 1))).map(
+        lambda t: {"post_ids": t[0], "priority": t[1], "daily_budget": 3}),
+         lambda r, kw: len(r) == min(3, len(kw["post_ids"])) or pytest.fail("budget"),
+         {"post_ids": "int_values", "priority": "array", "daily_budget": "int"}, call=_queue),
+    Case(EN.simulate_platform, st.fixed_dictionaries({"scale": st.floats(0, 1), "review_budget": st.integers(0, 20),
+                                                       "priority": st.sampled_from(["score", "reach"])}),
+         _check_platform, {"review_budget": "int", "priority": "choice"}, call=_platform, examples=5, bad_examples=1),
+    Case(EN.PostScorer, st.tuples(st.integers(0, 50), st.integers(0, 39)).map(
+        lambda t: {"text_id": t[0], "image_id": t[1]}),
+         lambda r, kw: [probability(float(v)) for v in r.proba.values()] and None, call=_score,
+         covers=(EN.ScoredPost,), examples=4),
+]
+
+
+@parametrize([c for c in CASES if c.examples])
+def test_valid_input_keeps_the_documented_range(case):
+    run_valid(case)
+
+
+@parametrize([c for c in CASES if c.spec])
+def test_bad_input_is_rejected_by_name(case):
+    run_bad(case)
