@@ -12,9 +12,9 @@
 
 The summary writes the ratios to ``_build/benchmarks/detection.json`` and checks the
 scattered layout's NMS ratios against the aim of at most 2x OpenCV's time. Two runs on the
-shared 2-core machine (30 Nov 2026) gave 0.13-0.18x at 10^3 boxes and 0.04-0.05x at 10^4
+2-core machine (30 Nov 2026, shared and idle) gave 0.13-0.18x at 10^3 boxes and 0.04-0.05x at 10^4
 (the sweep over candidate pairs does about n log n work where OpenCV's loop does n x kept),
-and, clustered, 2.1-2.8x at 10^3 (under a millisecond, where NumPy's per-call overhead
+and, clustered, 1.8-2.8x at 10^3 (under a millisecond, where NumPy's per-call overhead
 outweighs OpenCV's C++ loop over few kept boxes) and 0.34x at 10^4.
 """
 
