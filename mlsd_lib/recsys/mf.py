@@ -137,8 +137,11 @@ def als_step(
             # equations are singular; the pseudo-inverse gives the minimum-norm solution.
             return (np.linalg.pinv(A) @ B[:, :, None])[:, :, 0]
 
-    S = sp.csr_matrix((R.data.astype(np.float32), R.indices, R.indptr), shape=R.shape)
-    return _cg_half_step(S, X.astype(np.float32), Y.astype(np.float32), G, w, cg_steps).astype(np.float64)
+    return _cg_half_step(_float32(R), X.astype(np.float32), Y.astype(np.float32), G, w, cg_steps).astype(np.float64)
+
+
+def _float32(R: sp.csr_matrix) -> sp.csr_matrix:
+    return sp.csr_matrix((R.data.astype(np.float32), R.indices, R.indptr), shape=R.shape)
 
 
 def _cg_half_step(S: sp.csr_matrix, X: np.ndarray, Y: np.ndarray, G: np.ndarray, w: float,
@@ -274,7 +277,7 @@ class MatrixFactorization(TopKRecommender):
         Rt = R.T.tocsr()
         if self.solver == "wals" and self.cg_steps is not None:
             # validated once here, so each half-step goes straight to the float32 kernel
-            S, St = (sp.csr_matrix((M.data.astype(np.float32), M.indices, M.indptr), shape=M.shape) for M in (R, Rt))
+            S, St = _float32(R), _float32(Rt)
         for _ in epochs:
             if self.solver == "wals" and self.cg_steps is not None:
                 self.user_factors_ = self._half_step(S, self.user_factors_, self.item_factors_)
@@ -297,7 +300,7 @@ class MatrixFactorization(TopKRecommender):
         return self
 
     def _half_step(self, S: sp.csr_matrix, X: np.ndarray, Y: np.ndarray) -> np.ndarray:
-        # float64 factors hold float32 values exactly, so the round trip changes nothing
+        # what als_step does, without validating the same matrices again every half-step
         G = self.w * (Y.T @ Y) + self.reg * np.eye(Y.shape[1])
         X32 = _cg_half_step(S, X.astype(np.float32), Y.astype(np.float32), G, self.w, self.cg_steps)
         return X32.astype(np.float64)
