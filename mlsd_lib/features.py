@@ -187,19 +187,18 @@ def bucketize(x: ArrayLike, edges: Sequence[float] = AGE_BUCKET_EDGES,
     return np.asarray(labels, dtype=object)[idx]
 
 
-def _missing_as_nan(df: pd.DataFrame) -> np.ndarray:
-    # SimpleImputer sees NaN as missing but not None, which object columns hold.
+def _text_or_nan(df: pd.DataFrame) -> np.ndarray:
+    # Categories as text, so the encoders see one type; missing ones (None, pd.NA or NaN) as
+    # NaN, the only missing marker SimpleImputer recognises in an object array.
     a = np.array(df, dtype=object)
-    a[pd.isna(a)] = np.nan
+    missing = pd.isna(a)
+    a = a.astype(str).astype(object)
+    a[missing] = np.nan
     return a
 
 
 def _as_float32(x) -> np.ndarray:
     return np.asarray(x, dtype=np.float32)
-
-
-def _as_str(x) -> np.ndarray:
-    return np.asarray(x).astype(str)
 
 
 def _log_positions(x: np.ndarray, positions: tuple[int, ...]) -> np.ndarray:
@@ -215,7 +214,8 @@ def tabular_encoder(numeric: Sequence[str], categorical: Sequence[str] = (), *, 
 
     Numeric columns: missing values get the training ``impute`` statistic (``"median"``,
     ``"mean"`` or ``"mode"``), ``log_columns`` are log-scaled, then all are standardised.
-    Categorical columns: missing values get the training mode, then ``encoding``:
+    Categorical columns are read as text (``1`` and ``"1"`` are one category); missing values
+    get the training mode (ties go to the first in text order), then ``encoding``:
 
     - ``"onehot"`` — one 0/1 column per category seen in training; an unseen one is all 0;
     - ``"integer"`` — one column of category codes 0..K-1, standardised like a number: the
@@ -265,9 +265,8 @@ def tabular_encoder(numeric: Sequence[str], categorical: Sequence[str] = (), *, 
             FunctionTransformer(_log_positions, kw_args={"positions": logged}, feature_names_out="one-to-one"),
             StandardScaler(), to32), numeric))
     if categorical:
-        fill = [FunctionTransformer(_missing_as_nan, feature_names_out="one-to-one"),
-                SimpleImputer(strategy="most_frequent"),
-                FunctionTransformer(_as_str, feature_names_out="one-to-one")]
+        fill = [FunctionTransformer(_text_or_nan, feature_names_out="one-to-one"),
+                SimpleImputer(strategy="most_frequent")]
         if encoding == "onehot":
             steps = [*fill, OneHotEncoder(handle_unknown="ignore", sparse_output=False, dtype=np.float32)]
         elif encoding == "integer":

@@ -131,8 +131,8 @@ def tabular_logistic(
     def fit_predict(train: pd.DataFrame, y_train: np.ndarray, test: pd.DataFrame) -> np.ndarray:
         if prepare is not None:
             train, y_train = prepare(train, y_train)
-        encoder = tabular_encoder(numeric, categorical, impute=impute, **encoder_options).fit(train)
-        X, weights = encoder.transform(train), None
+        encoder = tabular_encoder(numeric, categorical, impute=impute, **encoder_options)
+        X, weights = encoder.fit_transform(train), None   # one pass: fit() alone also transforms, then drops it
         if rebalance == "oversample":
             X, y_train = random_oversample(X, y_train, seed=seed)
         elif rebalance == "undersample":

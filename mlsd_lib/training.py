@@ -179,8 +179,9 @@ class History:
     """What :func:`fit` recorded.
 
     ``train_loss`` holds one mean loss per epoch (weighted by batch size), ``step_loss`` one loss
-    per optimiser step, ``val_score`` one ``validate(model)`` value per epoch; ``best_epoch``
-    (1-based) is the epoch whose weights the model holds at the end when ``restore_best``.
+    per optimiser step, ``val_score`` one ``validate(model)`` value per validation (every epoch by
+    default); ``best_epoch`` (1-based) is the epoch whose weights the model holds at the end
+    when ``restore_best``.
     """
 
     train_loss: list[float] = field(default_factory=list)
@@ -211,6 +212,7 @@ def fit(
     scheduler: torch.optim.lr_scheduler.LRScheduler | None = None,
     seed: int | None = None,
     validate: Callable[[nn.Module], float] | None = None,
+    validate_every: int = 1,
     mode: str = "min",
     patience: int | None = None,
     restore_best: bool = True,
@@ -222,9 +224,11 @@ def fit(
     loss to minimise (or ``(loss, value)`` to log ``value`` instead, e.g. the loss without its
     penalty). ``fit`` owns what every loop needs: seeding torch's global generator (dropout), the
     ``tqdm.auto`` bar (``progress`` may be its label), the loss history, a guard against a
-    diverged loss, ``model.train()``/``model.eval()``, an optional ``validate(model)`` after each
-    epoch (``mode`` "min" or "max" says which way is better) and early stopping after
-    ``patience`` epochs without improvement, restoring the best epoch's weights.
+    diverged loss, ``model.train()``/``model.eval()``, an optional ``validate(model)`` every
+    ``validate_every`` epochs and after the last (``mode`` "min" or "max" says which way is
+    better) and early stopping after ``patience`` validations without improvement, restoring
+    the best epoch's weights. A ``validate`` that draws no random numbers (as
+    :func:`train_network`'s) leaves the trained weights the same however often it runs.
     The caller keeps the data order: ``batches`` draws from its own seeded generator.
 
     Introduced in chapter 1, "Model development".
@@ -249,6 +253,7 @@ def fit(
     if validate is not None and not callable(validate):
         raise TypeError(f"validate must be callable or None, got {type(validate).__name__}")
     epochs = check_int(epochs, "epochs", low=1)
+    validate_every = check_int(validate_every, "validate_every", low=1)
     check_choice(mode, "mode", ("min", "max"))
     if patience is not None:
         patience = check_int(patience, "patience", low=1)
@@ -287,7 +292,7 @@ def fit(
             raise ValueError(f"batches({epoch}) yielded no batch; it must cover the training data")
         hist.train_loss.append(total / seen)
         bar.set_postfix(loss=f"{hist.train_loss[-1]:.4g}", refresh=False)
-        if validate is None:
+        if validate is None or ((epoch + 1) % validate_every and epoch + 1 < epochs):
             continue
         model.eval()
         with torch.no_grad():
@@ -323,14 +328,17 @@ def train_network(
     l1: float = 0.0,
     X_val: ArrayLike | None = None,
     y_val: ArrayLike | None = None,
+    validate_every: int = 1,
     seed: int = 0,
     progress: bool | str = False,
 ) -> History:
     """Mini-batch Adam training with optional L2 (``weight_decay``) and L1 penalties.
 
     ``task="binary"`` with ``loss`` ``"bce"`` or ``"focal"``; ``task="regression"`` with
-    ``"mse"``, ``"mae"`` or ``"huber"``. Validation loss (unpenalised) is recorded each epoch
-    when ``X_val``/``y_val`` are given. ``progress`` shows a ``tqdm`` bar (a string is its label).
+    ``"mse"``, ``"mae"`` or ``"huber"``. Validation loss (unpenalised) is recorded every
+    ``validate_every`` epochs and after the last when ``X_val``/``y_val`` are given (a learning
+    curve needs every epoch; a final score only the last). ``progress`` shows a ``tqdm`` bar
+    (a string is its label).
     """
     check_choice(task, "task", ("binary", "regression"))
     if task == "binary":
@@ -356,7 +364,7 @@ def train_network(
 
     validate = (lambda m: crit(m(Xv).squeeze(-1), yv).item()) if has_val else None
     return fit(model, step, lambda epoch: index_batches(len(Xt), batch_size, seed=rng), epochs=epochs,
-               optimizer=opt, seed=seed, validate=validate, progress=progress)
+               optimizer=opt, seed=seed, validate=validate, validate_every=validate_every, progress=progress)
 
 
 def _criterion(task: str, loss: str):

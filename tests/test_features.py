@@ -53,6 +53,19 @@ def test_tabular_encoder_matches_sklearn_onehot_and_handles_unseen():
     assert codes.shape == (2, 1) and (codes == mode_code).all()      # unseen -> the most frequent
 
 
+def test_encoder_reads_categories_as_text_and_fit_transform_is_fit_then_transform():
+    df = pd.DataFrame({"x": [1.0, None, 3.0, 4.0, 5.0],
+                       "c": pd.array(["a", pd.NA, "b", "b", None], dtype="string"),
+                       "k": [1, 2, 2, None, 1.0]})
+    for encoding in ("onehot", "integer", "codes"):
+        X = features.tabular_encoder(["x"], ["c", "k"], encoding=encoding).fit_transform(df)
+        np.testing.assert_array_equal(X, features.tabular_encoder(["x"], ["c", "k"], encoding=encoding).fit(df).transform(df))
+    enc = features.tabular_encoder([], ["c", "k"]).fit(df)
+    # pd.NA and None both count as missing and get the mode, "b"; the numbers become the text "1.0"/"2.0"
+    assert enc.get_feature_names_out().tolist() == ["c_a", "c_b", "k_1.0", "k_2.0"]
+    assert enc.transform(df)[[1, 4], :2].tolist() == [[0.0, 1.0], [0.0, 1.0]]
+
+
 def test_integer_encoding_is_one_column_per_category():
     df = pd.DataFrame({"x": [1.0, 2.0, 3.0], "c": ["a", "b", "c"]})
     enc = features.tabular_encoder(["x"], ["c"], encoding="integer").fit(df)

@@ -435,9 +435,11 @@ TRAINING = [
          lambda r, kw: (isinstance(r, int) and 1 <= r <= len(kw["curve"]) + 1) or pytest.fail(str(r)),
          {"curve": "array", "target": "float"}),
     Case(T.train_network, st.sampled_from([("binary", "bce"), ("binary", "focal"), ("regression", "huber")]).map(
-        lambda t: {**_mlp_xy(), "task": t[0], "loss": t[1], "epochs": 2, "lr": 1e-2, "batch_size": 4}),
+        lambda t: {**_mlp_xy(), "task": t[0], "loss": t[1], "epochs": 2, "lr": 1e-2, "batch_size": 4,
+                   "validate_every": 1}),
          lambda r, kw: (isinstance(r, T.History), finite_array(np.array(r.train_loss), 0)) and None,
-         {"X": "array", "y": "array", "task": "choice", "epochs": "count", "lr": "pos", "batch_size": "count"},
+         {"X": "array", "y": "array", "task": "choice", "epochs": "count", "lr": "pos", "batch_size": "count",
+          "validate_every": "count"},
          call=lambda kw: T.train_network(T.make_mlp(2, (4,)), **kw), covers=(T.History,), examples=3, bad_examples=1),
     Case(T.fit, st.sampled_from([None, 2]).map(lambda p: {"epochs": 3, "mode": "max", "patience": p, "seed": 0}),
          lambda r, kw: (finite_array(np.array(r.step_loss)),

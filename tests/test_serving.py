@@ -60,6 +60,20 @@ def test_batch_vs_online_simulation_counts_staleness():
     assert res.batch_agreement == pytest.approx(2 / 3)      # row 10 crosses the threshold after the hour-5 batch
 
 
+def test_batch_vs_online_untimed_gives_the_same_answers_without_latencies():
+    df = pd.DataFrame({"x": np.linspace(0, 1, 50)})
+    snaps = [df.assign(x=df.x + h / 10) for h in range(10)]
+    svc = serving.PredictionService(preprocess=lambda d: d["x"].to_numpy(), score=lambda x: x, threshold=0.9)
+    hours, rows = [0, 5, 9, 9, 3, 5], [49, 40, 10, 10, 30, 2]
+    timed = serving.simulate_batch_vs_online(svc, snaps, hours, rows, refresh_hours=5)
+    untimed = serving.simulate_batch_vs_online(svc, snaps, hours, rows, refresh_hours=5, time_online=False)
+    assert untimed.batch_agrees.tolist() == timed.batch_agrees.tolist()
+    assert untimed.batch_staleness_h.tolist() == timed.batch_staleness_h.tolist()
+    assert np.isnan(untimed.online_latency_ms).all() and (timed.online_latency_ms >= 0).all()
+    with pytest.raises(TypeError, match="time_online must be True or False"):
+        serving.simulate_batch_vs_online(svc, snaps, hours, rows, time_online="no")
+
+
 @pytest.mark.parametrize(
     "call, exc, match",
     [

@@ -53,6 +53,21 @@ def test_early_stopping_restores_the_best_epoch():
     assert torch.equal(net.weight, weights[1])
 
 
+def test_validating_less_often_leaves_the_weights_unchanged():
+    def run(every):
+        torch.manual_seed(0)
+        net = training.make_mlp(3, (8,), dropout=0.5)
+        X, y = np.random.default_rng(0).normal(size=(40, 3)), np.arange(40) % 2
+        hist = training.train_network(net, X, y, epochs=5, batch_size=8, X_val=X[:10], y_val=y[:10],
+                                      validate_every=every, seed=1)
+        return hist, [p.detach().clone() for p in net.parameters()]
+
+    (h1, w1), (h2, w2), (h5, w5) = run(1), run(2), run(5)
+    assert len(h1.val_loss) == 5 and len(h2.val_loss) == 3 and len(h5.val_loss) == 1   # epochs 2, 4 and the last
+    assert h2.val_loss == [h1.val_loss[1], h1.val_loss[3], h1.val_loss[4]] and h5.val_loss == h1.val_loss[-1:]
+    assert all(torch.equal(a, b) and torch.equal(a, c) for a, b, c in zip(w1, w2, w5, strict=True))
+
+
 def test_fit_seeds_dropout():
     def run():
         net = nn.Sequential(nn.Dropout(0.5), nn.Linear(4, 1))
@@ -70,6 +85,7 @@ def test_fit_seeds_dropout():
 @pytest.mark.parametrize(("kwargs", "error", "match"), [
     ({"epochs": 0}, ValueError, "epochs must be >= 1"),
     ({"mode": "best"}, ValueError, "mode must be one of"),
+    ({"validate_every": 0}, ValueError, "validate_every must be >= 1"),
     ({"patience": 2}, ValueError, "patience needs validate"),
     ({"optimizer": "adam"}, TypeError, "optimizer must be a torch.optim.Optimizer"),
     ({"step": None}, TypeError, "step must be callable"),
