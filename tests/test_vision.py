@@ -1,5 +1,7 @@
 """Augmentations and contrastive encoders."""
 
+import copy
+
 import numpy as np
 import pytest
 import torch
@@ -119,6 +121,20 @@ def test_training_is_deterministic_and_lowers_the_loss():
     r2 = train_contrastive(x, epochs=3, batch_size=64, dim=8, progress=False, seed=0)
     assert r1.losses == r2.losses
     assert np.mean(r1.losses[-2:]) < r1.losses[0]
+
+
+def test_channels_last_layout_computes_what_nchw_computes():
+    torch.manual_seed(0)
+    net = SmallCNN(dim=8)
+    x = torch.rand(16, 1, 28, 28)
+    assert net.features[0].weight.is_contiguous(memory_format=torch.channels_last)
+    ref = copy.deepcopy(net).to(memory_format=torch.contiguous_format)
+    nchw = ref.head(ref.features(x).mean(dim=(2, 3)))     # the same layers in PyTorch's default layout
+    out = net(x)
+    torch.testing.assert_close(out, nchw, rtol=1e-4, atol=1e-5)
+    out.sum().backward()
+    nchw.sum().backward()
+    torch.testing.assert_close(net.features[0].weight.grad, ref.features[0].weight.grad, rtol=1e-4, atol=1e-5)
 
 
 def test_training_errors():

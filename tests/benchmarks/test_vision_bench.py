@@ -3,7 +3,8 @@
 ``SmallCNN`` keeps its weights and activations channels-last. The reference row is the same
 network and the same step in PyTorch's default NCHW layout: one InfoNCE step (two augmented
 views of 256 images, forward, backward, Adam) on one thread. Compare the ``mean`` column of
-the two rows for the ratio (the ``SmallCNN`` docstring quotes it).
+the two rows for the ratio (a comment in ``SmallCNN.__init__`` quotes it). That the two layouts
+compute the same step to float rounding is a unit test, ``tests/test_vision.py``.
 """
 
 from __future__ import annotations
