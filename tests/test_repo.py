@@ -89,8 +89,8 @@ def test_claim_catalogue_matches_shared_copy():
     shared = ROOT.parent / "shared" / "CLAIMS.md"
     if not shared.exists():
         pytest.skip("no ../shared/CLAIMS.md beside this checkout")
-    assert (ROOT / "mlsd_lib" / "claims_catalog.md").read_text() == shared.read_text(), (
-        "mlsd_lib/claims_catalog.md is out of date: copy ../shared/CLAIMS.md over it"
+    assert (ROOT / "mlsd_lib" / "claims" / "catalog.md").read_text() == shared.read_text(), (
+        "mlsd_lib/claims/catalog.md is out of date: copy ../shared/CLAIMS.md over it"
     )
 
 

@@ -1,0 +1,5 @@
+"""``python -m mlsd_lib.claims [DIR]`` prints the ledger body."""
+
+from mlsd_lib.claims.ledger import main
+
+raise SystemExit(main())
