@@ -9,7 +9,9 @@ module                                  chapter   concern
 ======================================  ========  ===============================================
 ``_validation``                         all       input checks that name the argument and the fix
 ``runtime``                             all       seeds and thread pinning for every notebook
-``claims``                              all       declared rules, effects with intervals, the ledger
+``claims`` (``effects``, ``rules``,      all       effects with intervals, rules and verdicts,
+``registry``, ``records``, ``ledger``,            the rules registry and its deviations log,
+``__main__``)                                     the recorder, the ledger page
 ``prose``                               all       measured values quoted in the text (myst-nb glue)
 ``vectors``                             2, 6      unit-norm rows for cosine similarity
 ``data`` (``fashion_mnist``, ``tabular``,  all    offline loaders with provenance; the sentence

@@ -152,6 +152,8 @@ BAD: dict[str, Callable[[object], list]] = {
     "sets": lambda v: [None, "abc", 3, [[[1]]] * max(1, len(v)), [{"a"}] * max(1, len(v))],
     "sparse": lambda v: [None, "abc", np.ones((2, 2)), sp.csr_matrix((2, 0))],
     "array_opt": lambda v: _bad_array(v)[1:],                               # None is allowed
+    # a sample that may be empty (too few units is an undecidable effect, not an error)
+    "sample": lambda v: _bad_array(v)[:-2] + _bad_array(v)[-1:] if np.asarray(v).ndim >= 1 else _bad_array(v)[:-1],
     "slots": lambda v: _bad_int_values(v) + [np.full(np.asarray(v).shape or (1,), -5)],   # ids or -1, unbounded
     "sparse_any": lambda v: [None, "abc", np.ones((2, 2))],               # any shape is fine
     "tensor": lambda v: [None, np.asarray(v.detach().numpy() if hasattr(v, "detach") else v),

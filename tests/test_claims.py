@@ -16,8 +16,8 @@ DEC = Rule("latency, A minus B", "decrease", margin=0.01)
 EQ = Rule("weights, DDP minus single process", "equivalent", margin=1e-4)
 
 
-def _eff(mean, low, high, n=5, evidence="seeds"):
-    return Effect(mean, low, high, n, evidence)
+def _eff(mean, low, high, n=5, evidence="seeds", confidence=0.95):
+    return Effect(mean, low, high, n, evidence, confidence=confidence)
 
 
 @pytest.mark.parametrize(
@@ -72,7 +72,6 @@ def test_bootstrap_effect_is_seeded_and_covers_the_mean():
 @pytest.mark.parametrize(
     ("call", "error", "match"),
     [
-        (lambda: claims.effect_over_seeds([0.1]), ValueError, "at least 2 seeds"),
         (lambda: claims.effect_over_seeds([0.1, np.nan]), ValueError, "NaN or inf"),
         (lambda: claims.effect_over_seeds([0.1, 0.2], baseline=[0.1]), ValueError, "paired"),
         (lambda: claims.effect_over_seeds("ab"), TypeError, "sequence of numbers"),
@@ -95,17 +94,19 @@ def test_evidence_and_rule_errors(call, error, match):
 
 
 def test_conditions_combine_into_depends():
-    d = claims.decide("C1.4", INC, {"small": _eff(0.05, 0.03, 0.07), "large": _eff(0.0, -0.005, 0.005)},
+    d = claims.decide("C1.4", INC, {"small": _eff(0.05, 0.03, 0.07, confidence=0.975),
+                                    "large": _eff(0.0, -0.005, 0.005, confidence=0.975)},
                       condition="training-set size")
     assert d.verdict == "depends" and d.verdicts() == {"small": "supported", "large": "refuted"}
     assert "small:" in d.describe() and "(refuted)" in d.describe()
-    mixed = claims.decide("C1.4", INC, {"a": _eff(0.05, 0.03, 0.07), "b": _eff(0.02, -0.01, 0.05)}, "x")
+    mixed = claims.decide("C1.4", INC, {"a": _eff(0.05, 0.03, 0.07, confidence=0.975),
+                                        "b": _eff(0.02, -0.01, 0.05, confidence=0.975)}, "x")
     assert mixed.verdict == "inconclusive" and "about" in mixed.what_would_decide()
 
 
 def _recorder(tmp_path, size="smoke", **kw):
     rules = {"C1.1": INC, "C1.2": EQ}
-    return claims.ClaimsRecorder("ch01_framework", size, rules, directory=tmp_path, **kw)
+    return claims.ClaimsRecorder("ch01_framework", size, rules, directory=tmp_path, registry=False, **kw)
 
 
 def test_recorder_writes_validated_records(tmp_path):
@@ -140,10 +141,10 @@ def test_recorder_refuses_typed_verdicts_and_undeclared_rules(tmp_path):
     rec = _recorder(tmp_path)
     with pytest.raises(TypeError, match="never typed"):
         rec.record("supported", "x")
-    with pytest.raises(ValueError, match="no declared rule"):
+    with pytest.raises(ValueError, match="not registered"):
         rec.decide("C1.5", claims.exact_effect(1.0))
     foreign = claims.decide("C1.1", Rule("m", "increase", 0.0), claims.exact_effect(1.0))
-    with pytest.raises(ValueError, match="rule declared for it"):
+    with pytest.raises(ValueError, match="rule registered for it"):
         rec.record(foreign, "x")
 
 
@@ -181,15 +182,15 @@ def test_bad_records_are_refused(tmp_path, figures, finding, match):
 
 def test_recorder_argument_errors(tmp_path):
     with pytest.raises(ValueError, match="notebook stem"):
-        claims.ClaimsRecorder("chapter one", "smoke", {"C1.1": INC}, tmp_path)
+        claims.ClaimsRecorder("chapter one", "smoke", {"C1.1": INC}, tmp_path, registry=False)
     with pytest.raises(ValueError, match="size must be"):
-        claims.ClaimsRecorder("ch01_framework", "medium", {"C1.1": INC}, tmp_path)
+        claims.ClaimsRecorder("ch01_framework", "medium", {"C1.1": INC}, tmp_path, registry=False)
     with pytest.raises(ValueError, match="not in the catalogue"):
-        claims.ClaimsRecorder("ch01_framework", "smoke", {"C7.1": INC}, tmp_path)
+        claims.ClaimsRecorder("ch01_framework", "smoke", {"C7.1": INC}, tmp_path, registry=False)
     with pytest.raises(ValueError, match="declared up front"):
-        claims.ClaimsRecorder("ch01_framework", "smoke", {}, tmp_path)
+        claims.ClaimsRecorder("ch01_framework", "smoke", {}, tmp_path, registry=False)
     with pytest.raises(TypeError, match="must be a Rule, or a mapping"):
-        claims.ClaimsRecorder("ch01_framework", "smoke", {"C1.1": "increase"}, tmp_path)
+        claims.ClaimsRecorder("ch01_framework", "smoke", {"C1.1": "increase"}, tmp_path, registry=False)
     with pytest.raises(ValueError, match="claim_id must look like"):
         claims.chapter_of("1.4")
 
@@ -202,22 +203,23 @@ def test_new_recorder_starts_the_file_afresh(tmp_path):
 
 
 def test_ledger_lists_every_claim_with_effect_interval_and_rule(tmp_path):
-    rec = claims.ClaimsRecorder("ch01_framework", "full", {"C1.4": INC, "C1.5": INC, "C1.6": INC}, tmp_path)
-    rec.record(rec.decide("C1.4", {"recall": _eff(0.25, 0.2, 0.3, 20, "splits"),
-                                    "PR-AUC": _eff(0.0, -0.004, 0.004, 20, "splits")}, "metric"),
+    rules = {"C1.4": {"recall": INC, "PR-AUC": INC}, "C1.5": INC, "C1.6": INC}
+    rec = claims.ClaimsRecorder("ch01_framework", "full", rules, tmp_path, registry=False)
+    rec.record(rec.decide("C1.4", {"recall": _eff(0.25, 0.2, 0.3, 20, "splits", 0.975),
+                                    "PR-AUC": _eff(0.0, -0.004, 0.004, 20, "splits", 0.975)}, "metric"),
                "Moves the operating point.", figures={"recall_gain": 0.27})
     rec.record(rec.decide("C1.5", _eff(-0.02, -0.03, -0.01)), "Did not hold.")
     rec.record(rec.decide("C1.6", _eff(0.02, -0.01, 0.05)), "Too noisy to tell.")
-    page = claims.render_ledger(tmp_path)
+    page = claims.render_ledger(tmp_path, comparisons={})
     for cid in claims.claim_catalog():
         assert f"| {cid} |" in page
-    assert "**3 of 53 claims decided" in page
+    assert "**3 of 53 claims are decided by an executed experiment.**" in page
     assert "Ch. 1 (Framework): 3/12" in page and "Ch. 6 (Video recommendation): 0/10" in page
     assert "{ref}`decided in ch01_framework <claim-c1-4>`" in page
     assert "recall gain = 0.27" in page and "| **depends** |" in page and "by metric:" in page
     assert "95% CI [-0.03, -0.01], 5 seeds" in page and "increase of at least 0.01" in page
-    assert "More evidence would decide it" in page
-    assert page.count("*not yet tested*") == 50
+    assert "More evidence would decide it" in page and "97.5% CI" in page
+    assert page.count("*not yet tested*") + page.count("*not yet shown*") == 50
     assert "1 refuted" in page and "1 depends" in page and "1 inconclusive" in page
 
 
@@ -228,8 +230,9 @@ def test_verdicts_in_reads_back(tmp_path):
 
 
 def test_empty_ledger_renders(tmp_path):
-    page = claims.render_ledger(tmp_path)
-    assert "**0 of 53 claims decided" in page
+    page = claims.render_ledger(tmp_path, comparisons={})
+    assert "**0 of 53 claims are decided by an executed experiment.**" in page
+    assert "### Changes to registered rules" in page
 
 
 def test_catalogue_has_every_chapter():
@@ -261,18 +264,21 @@ def test_per_condition_rules_decide_each_condition_in_its_own_units(tmp_path):
     rules = {"C1.11": {"latency (ms)": Rule("latency, batch minus online (ms)", "decrease", margin=0.5),
                        "agreement, fast data": Rule("agreement with a fresh decision", "decrease", margin=0.01),
                        "agreement, slow data": Rule("agreement with a fresh decision", "decrease", margin=0.01)}}
-    rec = claims.ClaimsRecorder("ch01_framework", "full", rules, directory=tmp_path)
-    effects = {"latency (ms)": _eff(-6.8, -6.9, -6.6), "agreement, fast data": _eff(-0.05, -0.07, -0.03),
-               "agreement, slow data": _eff(-0.003, -0.007, 0.0)}
+    rec = claims.ClaimsRecorder("ch01_framework", "full", rules, directory=tmp_path, registry=False)
+    level = claims.adjusted_confidence(3)
+    effects = {"latency (ms)": _eff(-6.8, -6.9, -6.6, confidence=level),
+               "agreement, fast data": _eff(-0.05, -0.07, -0.03, confidence=level),
+               "agreement, slow data": _eff(-0.003, -0.007, 0.0, confidence=level)}
     d = rec.decide("C1.11", effects, condition="what is compared, and how fast the data changes")
     assert d.verdicts() == {"latency (ms)": "supported", "agreement, fast data": "supported",
                             "agreement, slow data": "refuted"}
     assert d.verdict == "depends" and "latency (ms): latency, batch minus online (ms)" in d.measure
     rec.record(d, "Batch is faster; it is staler only when data moves fast.")
     assert claims.verdicts_in(tmp_path) == {"C1.11": "depends"}
-    page = claims.render_ledger(tmp_path)
+    page = claims.render_ledger(tmp_path, comparisons={})
     assert "latency (ms): decrease of at least 0.5" in page
     with pytest.raises(ValueError, match="must match"):
         rec.decide("C1.11", {"latency (ms)": _eff(-6.8, -6.9, -6.6)}, condition="x")
     with pytest.raises(TypeError, match="per-condition rules"):
-        claims.ClaimsRecorder("ch01_framework", "full", {"C1.11": {"a": "decrease"}}, directory=tmp_path)
+        claims.ClaimsRecorder("ch01_framework", "full", {"C1.11": {"a": "decrease"}}, directory=tmp_path,
+                              registry=False)

@@ -17,6 +17,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mlsd_lib import claims as C
+from mlsd_lib.claims import ledger as L
+from mlsd_lib.claims import registry as R
 from mlsd_lib import prose as P
 
 DIRECTIONS = st.sampled_from(C.DIRECTIONS)
@@ -45,7 +47,7 @@ def _interval(e, kw):
 def _with_recorder(fn):
     def call(kw):
         with tempfile.TemporaryDirectory() as tmp:
-            ledger = C.ClaimsRecorder("ch01_framework", "smoke", {"C1.1": kw["rule"]}, directory=tmp)
+            ledger = C.ClaimsRecorder("ch01_framework", "smoke", {"C1.1": kw["rule"]}, directory=tmp, registry=False)
             return fn(ledger, kw, tmp)
     return call
 
@@ -54,7 +56,7 @@ def _record_and_render(ledger, kw, tmp):
     rec = ledger.record(ledger.decide("C1.1", kw["effect"]), "A finding.", figures={"x": 1.0})
     assert C.verdicts_in(tmp) == {"C1.1": rec.verdict}
     assert "C1.1" in C.load_records(tmp)["ch01_framework"]["declared"]
-    assert f"**{rec.verdict}**" in C.render_ledger(tmp)
+    assert f"**{rec.verdict}**" in C.render_ledger(tmp, comparisons={})
     assert C.main([tmp]) == 0
     C.validate_record(rec)
     return rec
@@ -63,10 +65,26 @@ def _record_and_render(ledger, kw, tmp):
 VECTOR = st.lists(FINITE, min_size=2, max_size=30).map(np.asarray)
 
 CASES = [
-    Case(C.effect_over_seeds, VECTOR.map(lambda v: {"values": v}), _interval, {"values": "array"},
+    Case(C.effect_over_seeds, VECTOR.map(lambda v: {"values": v}), _interval, {"values": "sample"},
          covers=(C.Effect,)),
+    Case(C.effect_over_splits, VECTOR.map(lambda v: {"values": v, "test_fraction": 0.25}), _interval,
+         {"values": "sample", "test_fraction": "prob"}),
     Case(C.bootstrap_effect, VECTOR.map(lambda v: {"values": v, "baseline": v[::-1], "n_resamples": 200}),
-         _interval, {"values": "array", "baseline": "array_opt"}),
+         _interval, {"values": "sample", "baseline": "array_opt"}),
+    Case(C.bootstrap_over_seeds, st.lists(VECTOR, min_size=3, max_size=5).map(
+        lambda vs: {"values": vs, "n_resamples": 100}), _interval, {"n_resamples": "count"}, examples=10),
+    Case(C.insufficient_effect, st.lists(FINITE, max_size=1).map(lambda v: {"values": v, "evidence": "units"}),
+         lambda r, kw: None if not r.decidable else pytest.fail(str(r)), {"values": "sample"}),
+    Case(C.adjusted_confidence, st.integers(1, 20).map(lambda k: {"k": k}),
+         lambda r, kw: None if 0.95 <= r < 1 else pytest.fail(r), {"k": "count"}),
+    Case(C.quote_effect, effects().map(lambda e: {"effect": e}), lambda r, kw: None if r.startswith(("+", "-")) else pytest.fail(r)),
+    Case(C.conjunction, st.dictionaries(st.text(min_size=1, max_size=3), st.sampled_from(C.VERDICTS),
+                                        min_size=1, max_size=4).map(lambda d: {"verdicts": d}),
+         lambda r, kw: None if r in C.VERDICTS else pytest.fail(r)),
+    Case(C.compare_verdicts, st.tuples(*[st.dictionaries(st.sampled_from(["C1.1", "C2.3", "C6.10"]),
+                                                         st.sampled_from(C.VERDICTS)) for _ in range(2)]).map(
+        lambda t: {"first": t[0], "second": t[1]}), lambda r, kw: None if set(r) == {"opposite", "unstable", "missing"}
+         else pytest.fail(r)),
     Case(C.exact_effect, FINITE.map(lambda v: {"value": v}), _interval, {"value": "float"}),
     Case(C.Rule, st.tuples(DIRECTIONS, MARGIN).map(lambda t: {"measure": "m", "direction": t[0], "margin": t[1]}),
          lambda r, kw: None, {"margin": "nonneg_float", "direction": "choice"}),
@@ -87,6 +105,11 @@ CASES = [
     Case(C.anchor_of, st.integers(1, 6).map(lambda n: {"claim_id": f"C{n}.2"}),
          lambda r, kw: None if r.startswith("claim-c") else pytest.fail(r), {"claim_id": "choice"}),
     Case(C.default_claims_dir, st.just({}), lambda r, kw: None, examples=1),
+    Case(R.load_registry, st.just({}), lambda r, kw: None if len(r) == 53 else pytest.fail(len(r)), examples=1,
+         covers=(R.ClaimSpec, R.parse_claim, R.fingerprint, R.deviations, R.current_fingerprints,
+                 R.render_deviations, R.main, R.check_registry, L.other_runs, L.main)),
+    Case(R.chapter_registry, st.sampled_from(["ch01_framework", "ch06_video_recommendation"]).map(
+        lambda c: {"chapter": c}), lambda r, kw: None if r else pytest.fail(r), {"chapter": "choice"}, examples=2),
     Case(P.quote, FINITE.map(lambda v: {"name": "x", "value": v}), lambda r, kw: None, {"name": "choice"}),
     Case(P.phrase, st.sampled_from(C.VERDICTS).map(lambda v: {"decision": v, "supported": "a", "refuted": "b",
                                                               "otherwise": "c"}),

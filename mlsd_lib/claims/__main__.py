@@ -2,4 +2,5 @@
 
 from mlsd_lib.claims.ledger import main
 
-raise SystemExit(main())
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -25,7 +25,7 @@ from mlsd_lib.claims.records import (
     load_records,
     verdicts_in,
 )
-from mlsd_lib.claims.registry import KINDS, load_registry, render_deviations
+from mlsd_lib.claims.registry import KINDS, deviations, load_registry, render_deviations
 from mlsd_lib.claims.rules import VERDICTS
 
 CHAPTER_TITLES = {
@@ -113,6 +113,9 @@ def render_ledger(directory: str | os.PathLike | None = None,
         lines.append("")
     for kind in KINDS:
         lines += ["", f"### {_KIND_HEADINGS[kind]}", ""]
+        if not by_kind[kind]:
+            lines.append("None at present.")
+            continue
         if kind == IDENTITY:
             lines.append("| Claim | Statement | What the worked example shows | Checked by |")
             lines.append("|---|---|---|---|")
@@ -124,7 +127,7 @@ def render_ledger(directory: str | os.PathLike | None = None,
     lines += ["", "### Changes to registered rules", "",
               "Every change to a rule after it was registered is logged here with its reason and the verdict "
               "before and after; the tests fail when a rule changes without an entry.", "",
-              render_deviations()]
+              render_deviations() if deviations() else "No rule has changed since it was registered."]
     return "\n".join(lines) + "\n"
 
 
