@@ -11,7 +11,7 @@ module                                  chapter   concern
 ``runtime``                             all       seeds and thread pinning for every notebook
 ``claims`` (``effects``, ``rules``,      all       effects with intervals, rules and verdicts,
 ``registry``, ``records``, ``ledger``,            the rules registry and its deviations log,
-``__main__``)                                     the recorder, the ledger page
+``tuning``, ``__main__``)                         the recorder, the ledger page, fair tuning
 ``prose``                               all       measured values quoted in the text (myst-nb glue)
 ``vectors``                             2, 6      unit-norm rows for cosine similarity
 ``data`` (``fashion_mnist``, ``tabular``,  all    offline loaders with provenance; the sentence

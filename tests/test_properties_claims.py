@@ -17,9 +17,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mlsd_lib import claims as C
+from mlsd_lib import prose as P
 from mlsd_lib.claims import ledger as L
 from mlsd_lib.claims import registry as R
-from mlsd_lib import prose as P
 
 DIRECTIONS = st.sampled_from(C.DIRECTIONS)
 MARGIN = st.floats(0.001, 10.0, allow_nan=False)
@@ -81,6 +81,10 @@ CASES = [
     Case(C.conjunction, st.dictionaries(st.text(min_size=1, max_size=3), st.sampled_from(C.VERDICTS),
                                         min_size=1, max_size=4).map(lambda d: {"verdicts": d}),
          lambda r, kw: None if r in C.VERDICTS else pytest.fail(r)),
+    Case(C.tune_each_arm, st.lists(FINITE, min_size=2, max_size=4).map(
+        lambda v: {"arms": {"a": {str(i): (lambda x=x: x) for i, x in enumerate(v)},
+                            "b": {str(i): (lambda x=x: -x) for i, x in enumerate(v)}}}),
+         lambda r, kw: None if set(r) == {"a", "b"} else pytest.fail(r), covers=(C.ArmChoice,)),
     Case(C.compare_verdicts, st.tuples(*[st.dictionaries(st.sampled_from(["C1.1", "C2.3", "C6.10"]),
                                                          st.sampled_from(C.VERDICTS)) for _ in range(2)]).map(
         lambda t: {"first": t[0], "second": t[1]}), lambda r, kw: None if set(r) == {"opposite", "unstable", "missing"}

@@ -12,7 +12,8 @@ A claim is decided in three steps, and no step lets a person type the verdict:
 2. **Measure** the effect with its uncertainty (:mod:`mlsd_lib.claims.effects`): over
    independent seeds, over overlapping hold-out splits (corrected resampled t), by a bootstrap
    over test units of one fixed system, over training seeds *and* test units when the arms are
-   trained models, or exactly.
+   trained models, or exactly. Each arm of a comparison gets the same tuning budget on
+   validation data (:func:`tune_each_arm`).
 
 3. **Decide and record**: ``ledger.decide("C1.1", effect)`` applies the registered rule
    (conditions may *depend*, conjuncts must all hold; :mod:`mlsd_lib.claims.rules`) and
@@ -59,13 +60,14 @@ from mlsd_lib.claims.rules import (
     conjunction,
     decide,
 )
+from mlsd_lib.claims.tuning import ArmChoice, tune_each_arm
 
 __all__ = [
     "CONFIDENCE", "DIRECTIONS", "IDENTITY", "KINDS", "VERDICTS",
-    "ClaimRecord", "ClaimSpec", "ClaimsRecorder", "Decision", "Effect", "Rule",
+    "ArmChoice", "ClaimRecord", "ClaimSpec", "ClaimsRecorder", "Decision", "Effect", "Rule",
     "adjusted_confidence", "anchor_of", "bootstrap_effect", "bootstrap_over_seeds", "chapter_of",
     "check_registry", "claim_catalog", "combine_verdicts", "compare_verdicts", "conjunction", "decide",
     "default_claims_dir", "deviations", "effect_over_seeds", "effect_over_splits", "exact_effect",
-    "insufficient_effect", "load_records", "load_registry", "main", "quote_effect", "render_ledger",
+    "insufficient_effect", "load_records", "load_registry", "main", "quote_effect", "render_ledger", "tune_each_arm",
     "validate_record", "verdicts_in",
 ]

@@ -346,8 +346,8 @@ def decide(claim_id: str, rule: Rule | Mapping[str, Rule], effect: Effect | Mapp
     >>> rule = Rule("recall, weighted minus unweighted", "increase", margin=0.02)
     >>> decide("C1.4", rule, Effect(0.25, 0.2, 0.3, 20, "splits")).verdict
     'supported'
-    >>> d = decide("C1.4", rule, {"recall at 0.5": Effect(0.25, 0.2, 0.3, 20, "splits"),
-    ...                            "PR-AUC": Effect(0.0, -0.005, 0.005, 20, "splits")},
+    >>> d = decide("C1.4", rule, {"recall at 0.5": Effect(0.25, 0.2, 0.3, 20, "splits", confidence=0.975),
+    ...                            "PR-AUC": Effect(0.0, -0.005, 0.005, 20, "splits", confidence=0.975)},
     ...            condition="metric")
     >>> d.verdict, d.verdicts()["PR-AUC"]
     ('depends', 'refuted')
