@@ -61,7 +61,9 @@ def test_cg_converges_to_exact_solution():
     Y = rng.normal(size=(15, 4))
     exact = als_step(R, np.zeros((12, 4)), Y, 0.1, 0.2, cg_steps=None)
     cg = als_step(R, np.zeros((12, 4)), Y, 0.1, 0.2, cg_steps=4)  # CG is exact in k steps
-    np.testing.assert_allclose(cg, exact, atol=1e-6)
+    # ... in exact arithmetic: the half-step runs in float32, whose rounding after four steps
+    # reaches about 1e-6 on some processors' kernels
+    np.testing.assert_allclose(cg, exact, atol=1e-5)
 
 
 def test_wals_decreases_loss_and_beats_sgd_in_epochs():
