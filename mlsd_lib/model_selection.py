@@ -93,6 +93,9 @@ def tabular_logistic(
     loss: str = "bce",
     beta: float = 0.9999,
     seed: int = 0,
+    gamma: float = 2.0,
+    alpha: float | None = None,
+    ratio: float = 1.0,
     **encoder_options,
 ) -> Callable[[pd.DataFrame, np.ndarray, pd.DataFrame], np.ndarray]:
     """A ``fit_predict`` for :func:`repeated_holdout`: encode a frame, fit logistic regression.
@@ -106,8 +109,10 @@ def tabular_logistic(
     prepare : optional ``(train, y_train) -> (train, y_train)`` applied first (e.g. row deletion).
     impute : ``"median"``, ``"mean"`` or ``"mode"`` for the numeric columns.
     rebalance : ``None``, ``"oversample"``, ``"undersample"`` or ``"class-balanced"`` weights.
-    loss : ``"bce"`` or ``"focal"`` (γ = 2).
+    loss : ``"bce"`` or ``"focal"``.
     beta : the class-balanced loss's β (Cui et al., 2019).
+    gamma, alpha : the focal loss's γ and α (α weights the bad class; ``None`` weighs both alike).
+    ratio : for ``rebalance="oversample"``, the minority's share of the majority's count after it.
     encoder_options : more :func:`~mlsd_lib.features.tabular_encoder` options
         (``encoding``, ``log_columns``).
 
@@ -134,12 +139,12 @@ def tabular_logistic(
         encoder = tabular_encoder(numeric, categorical, impute=impute, **encoder_options)
         X, weights = encoder.fit_transform(train), None   # one pass: fit() alone also transforms, then drops it
         if rebalance == "oversample":
-            X, y_train = random_oversample(X, y_train, seed=seed)
+            X, y_train = random_oversample(X, y_train, seed=seed, ratio=ratio)
         elif rebalance == "undersample":
             X, y_train = random_undersample(X, y_train, seed=seed)
         elif rebalance == "class-balanced":
             weights = class_balanced_weights(y_train, beta=beta)[y_train]
-        model = LinearClassifier(loss=loss, gamma=2.0)
+        model = LinearClassifier(loss=loss, gamma=gamma, alpha=alpha)
         return model.fit(X, y_train, sample_weight=weights).predict_proba(encoder.transform(test))
 
     return fit_predict

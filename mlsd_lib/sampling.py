@@ -176,22 +176,29 @@ def global_temporal_split(
 
 
 def random_oversample(
-    X: ArrayLike, y: ArrayLike, seed: int | np.random.Generator | None = None
+    X: ArrayLike, y: ArrayLike, seed: int | np.random.Generator | None = None, ratio: float = 1.0
 ) -> tuple[np.ndarray, np.ndarray]:
     """Duplicate random minority-class rows until both classes are equally frequent (Fig. 1.17).
+
+    ``ratio`` < 1 stops earlier: the minority class grows to ``ratio`` times the majority's
+    count (never below its own).
 
     Examples
     --------
     >>> Xr, yr = random_oversample([[0], [1], [2], [3]], [0, 0, 0, 1], seed=0)
     >>> int(yr.sum()), len(yr)
     (3, 6)
+    >>> Xr, yr = random_oversample([[0]] * 8 + [[1]] * 2, [0] * 8 + [1] * 2, seed=0, ratio=0.5)
+    >>> int(yr.sum()), len(yr)
+    (4, 12)
     """
     Xa, ya = _xy(X, y)
     rng = check_random_state(seed)
+    ratio = check_float(ratio, "ratio", low=0, low_open=True, high=1)
     minority = int(np.argmin(np.bincount(ya, minlength=2)))
     idx_min = np.flatnonzero(ya == minority)
     idx_maj = np.flatnonzero(ya != minority)
-    extra = rng.choice(idx_min, size=len(idx_maj) - len(idx_min), replace=True)
+    extra = rng.choice(idx_min, size=max(int(round(ratio * len(idx_maj))) - len(idx_min), 0), replace=True)
     keep = np.concatenate([np.arange(len(ya)), extra])
     return Xa[keep], ya[keep]
 

@@ -71,7 +71,8 @@ def count_parameters(model: nn.Module) -> int:
 class LinearClassifier:
     """Logistic regression fitted by full-batch L-BFGS with a choice of loss.
 
-    ``loss="bce"`` is ordinary logistic regression; ``"focal"`` uses :func:`focal_loss`.
+    ``loss="bce"`` is ordinary logistic regression; ``"focal"`` uses :func:`focal_loss` with
+    ``gamma`` and ``alpha`` (``alpha`` weights the positive class, ``None`` weights both alike).
     ``sample_weight`` re-weights the loss per example (class-balanced weighting).
 
     Examples
@@ -85,6 +86,7 @@ class LinearClassifier:
     gamma: float = 2.0
     l2: float = 1e-3
     max_iter: int = 200
+    alpha: float | None = None
     weight_: torch.Tensor | None = field(default=None, init=False, repr=False)
 
     def fit(self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None) -> LinearClassifier:
@@ -107,7 +109,7 @@ class LinearClassifier:
             opt.zero_grad()
             z = Xt @ w[:-1] + w[-1]
             if self.loss == "focal":
-                loss = focal_loss(z, yt, gamma=self.gamma, weight=w_s)
+                loss = focal_loss(z, yt, gamma=self.gamma, alpha=self.alpha, weight=w_s)
             elif w_s is not None:
                 loss = (nn.functional.binary_cross_entropy_with_logits(z, yt, reduction="none") * w_s).sum() / w_s.sum()
             else:
@@ -133,16 +135,22 @@ class LinearClassifier:
         return 1.0 / (1.0 + np.exp(-self.decision_function(X)))
 
 
-def logistic_gd_curve(X: ArrayLike, y: ArrayLike, lr: float = 0.5, epochs: int = 500) -> np.ndarray:
+def logistic_gd_curve(X: ArrayLike, y: ArrayLike, lr: float = 0.5, epochs: int = 500,
+                      return_weights: bool = False) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """Training loss of logistic regression after each step of full-batch gradient descent.
 
-    Used to compare how fast optimisation converges on differently scaled features.
+    Used to compare how fast optimisation converges on differently scaled features. With
+    ``return_weights=True`` it also returns the final weights (bias last), e.g. to score a
+    validation split when choosing the learning rate.
 
     Examples
     --------
     >>> curve = logistic_gd_curve([[0.0], [1.0]], [0, 1], epochs=3)
     >>> bool(curve[-1] < curve[0])
     True
+    >>> curve, w = logistic_gd_curve([[0.0], [1.0]], [0, 1], epochs=3, return_weights=True)
+    >>> w.shape
+    (2,)
     """
     Xa = as_array(X, "X", ndim=2)
     ya = as_array(y, "y", ndim=1, dtype="bool").astype(float)
@@ -157,6 +165,8 @@ def logistic_gd_curve(X: ArrayLike, y: ArrayLike, lr: float = 0.5, epochs: int =
         p = 1 / (1 + np.exp(-z))
         losses[t] = np.mean(np.logaddexp(0, z) - ya * z)
         w -= lr * Xb.T @ (p - ya) / len(ya)
+    if return_weights:
+        return losses, w
     return losses
 
 

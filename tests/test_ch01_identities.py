@@ -108,3 +108,31 @@ def test_simulated_detections_match_power_and_alpha():
         assert experiments.simulate_detections(0.10, 0.10, size, 4000, seed=size).mean() < 0.08
     same = experiments.simulate_detections(0.1, 0.11, 1000, 500, seed=4).mean()
     assert experiments.detection_rate(0.1, 0.11, 1000, 500, seed=4) == pytest.approx(same)
+
+
+def test_power_formula_makes_small_ab_tests_inconclusive():
+    """C1.9: the power of a two-proportion test follows from its formula, so an under-powered test is inconclusive.
+
+    The sample size the formula asks for gives the promised power, power grows with the users
+    per arm, and with 1,000 per arm a 10% → 11% lift is detected in few tests; a simulation of
+    many tests agrees with the formula within binomial noise.
+    """
+    p1, p2 = 0.10, 0.11
+    n_needed = experiments.sample_size_two_proportions(p1, p2, alpha=0.05, power=0.8)
+    assert experiments.analytic_power(p1, p2, n_needed) == pytest.approx(0.8, abs=0.005)
+    assert experiments.analytic_power(p1, p2, n_needed - 200) < 0.8
+    sizes = [500, 1000, 2500, 5000, 10_000, n_needed, 25_000]
+    powers = [experiments.analytic_power(p1, p2, n) for n in sizes]
+    assert all(a < b for a, b in zip(powers, powers[1:], strict=False))      # more users, more power
+    assert powers[1] < 0.2                                                    # 1,000 per arm: mostly inconclusive
+    # the formula's hand computation (two-sided z-test, normal approximation)
+    from scipy import stats
+    p_bar = (p1 + p2) / 2
+    z_a, z_b = stats.norm.ppf(0.975), stats.norm.ppf(0.8)
+    n_formula = (z_a * np.sqrt(2 * p_bar * (1 - p_bar)) + z_b * np.sqrt(p1 * (1 - p1) + p2 * (1 - p2))) ** 2 / (p2 - p1) ** 2
+    assert n_needed == int(np.ceil(n_formula))
+    for n, power in ((1000, powers[1]), (n_needed, 0.8)):
+        hits = experiments.simulate_detections(p1, p2, n, 2000, seed=11)
+        assert abs(hits.mean() - power) < 4 * np.sqrt(power * (1 - power) / 2000) + 0.01, n
+    # no lift: the test is significant at about its level, whatever the size
+    assert experiments.simulate_detections(p1, p1, 1000, 2000, seed=12).mean() < 0.05 + 4 * np.sqrt(0.05 * 0.95 / 2000)

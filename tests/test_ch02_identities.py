@@ -120,3 +120,51 @@ def test_view_coverage_matches_the_share_of_the_product_inside_the_crop():
     zoom = np.sqrt(cov)
     assert zoom.min() >= 0.5 - 1e-3 and zoom.max() <= 1 + 1e-6
     assert zoom.mean() == pytest.approx(0.75, abs=0.02) and zoom.std() == pytest.approx(0.5 / np.sqrt(12), abs=0.02)
+
+
+def test_relative_contrast_of_uniform_points_falls_with_dimension():
+    # C2.2 is an identity: for i.i.d. coordinates (farthest - nearest) / nearest tends to 0 as d
+    # grows (Beyer et al., 1999). Uniform random points meet the condition by construction.
+    from mlsd_lib.search import relative_contrast
+
+    dims = [2, 16, 128, 1024]
+    for seed in (0, 1, 2):
+        rc = relative_contrast(dims, n_points=500, n_queries=50, seed=seed)
+        assert (np.diff(rc) < 0).all(), rc
+        assert rc[0] > 10 * rc[-1], rc   # more than a tenfold fall from d = 2 to d = 1,024
+
+
+def test_ivf_cost_exponent_is_one_half_by_its_cell_schedule():
+    # C2.5 judges only HNSW's cost: with nlist = 4 sqrt(N) cells of about sqrt(N) / 4 vectors and
+    # nprobe fixed, IVF scores nlist + nprobe * N / nlist = (4 + nprobe / 4) sqrt(N) distances.
+    x = clustered_vectors(16_000, 16, n_clusters=40, spread=0.5, seed=0)
+    q = clustered_vectors(100, 16, n_clusters=40, spread=0.5, seed=1)
+    small, large = (ann.build("ivf", x[:n], "cosine", nprobe=8, seed=0) for n in (1_000, 16_000))
+    ratio = distance_computations(large, q) / distance_computations(small, q)
+    exponent = np.log(ratio) / np.log(16)
+    assert exponent == pytest.approx(0.5, abs=0.1), exponent
+    expected = (4 + 8 / 4) * np.sqrt(16_000)
+    assert distance_computations(large, q) == pytest.approx(expected, rel=0.35)
+
+
+def test_recall_gap_is_the_precision_gap_shrunk_by_k_over_relevant():
+    # C2.4 is an identity: per query recall@k = hits / R and precision@k = hits / k, so
+    # recall@k = precision@k * k / R. It cannot exceed k / R, and any gap between two engines
+    # shrinks by k / R: with R in the hundreds, recall@10 cannot show what precision@10 shows.
+    from mlsd_lib.search import per_query_retrieval
+
+    rng = np.random.default_rng(0)
+    cat_y = rng.integers(0, 10, 5000)
+    q_ids = np.arange(0, 5000, 25)
+    ranked = {name: np.array([rng.choice(np.flatnonzero((cat_y == cat_y[q]) if rng.random() < p else (cat_y != cat_y[q])),
+                                         10, replace=False) for q in q_ids])
+              for name, p in (("good", 0.9), ("poor", 0.2))}
+    per = {name: per_query_retrieval(ids, cat_y[q_ids], cat_y, k=10, exclude=q_ids) for name, ids in ranked.items()}
+    n_rel = np.array([(cat_y == cat_y[q]).sum() - 1 for q in q_ids])
+    for p in per.values():
+        np.testing.assert_allclose(p["recall@10"], p["precision@10"] * 10 / n_rel)
+        assert (p["recall@10"] <= 10 / n_rel + 1e-12).all()
+    precision_gap = per["good"]["precision@10"] - per["poor"]["precision@10"]
+    recall_gap = per["good"]["recall@10"] - per["poor"]["recall@10"]
+    np.testing.assert_allclose(recall_gap, precision_gap * 10 / n_rel)
+    assert precision_gap.mean() > 0.5 and abs(recall_gap.mean()) < 0.02   # a plain gap, unreadable in recall

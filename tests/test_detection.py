@@ -600,3 +600,18 @@ def test_training_through_fit_lowers_the_loss_and_offline_copies_keep_boxes():
     assert len(off) == 72 and all(len(b) <= len(o) for b, o in zip(off.boxes[24:48], s.boxes, strict=True))
     with pytest.raises(TypeError, match="model"):
         train_detector("not a model", s, epochs=1)
+
+
+def test_training_flops_per_image_counts_each_detector_and_checks_its_inputs():
+    from mlsd_lib.detection.models import OneStageDetector, TwoStageDetector
+    from mlsd_lib.detection.scenes import make_scenes
+    from mlsd_lib.detection.train import training_flops_per_image
+
+    s = make_scenes(8, seed=1)
+    one, two = training_flops_per_image(OneStageDetector(), s), training_flops_per_image(TwoStageDetector(), s)
+    assert two > one > 0                                   # the second stage adds work on top of the same backbone
+    assert training_flops_per_image(OneStageDetector(), s, batch_size=4) == pytest.approx(one, rel=1e-6)
+    with pytest.raises(TypeError, match="model must be"):
+        training_flops_per_image(object(), s)
+    with pytest.raises(ValueError, match="batch_size"):
+        training_flops_per_image(OneStageDetector(), s, batch_size=0)

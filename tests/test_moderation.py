@@ -132,6 +132,15 @@ def test_per_positive_terms_average_to_ap_and_auc(seed):
     assert np.isclose(auc_at_positives(y, s).mean(), roc_auc_score(y, s))
 
 
+def test_class_report_leaves_a_class_without_positives_out_of_the_mean():
+    Y = np.array([[1, 0], [0, 0], [1, 0], [0, 0]])
+    P = np.array([[.9, .2], [.3, .8], [.6, .4], [.1, .1]])
+    t = class_report(Y, P, ["a", "b"])
+    assert np.isnan(t.loc["b", "pr_auc"]) and np.isnan(t.loc["b", "roc_auc"])
+    assert t.loc["mean", "pr_auc"] == t.loc["a", "pr_auc"] == 1.0
+    assert t.loc["mean", "positives"] == 2
+
+
 def test_threshold_for_precision_reaches_the_target():
     rng = np.random.default_rng(0)
     y = (rng.random(500) < 0.3).astype(int)
@@ -283,6 +292,21 @@ def test_sample_weight_zero_drops_a_post_and_is_validated():
     np.testing.assert_allclose(a, b, atol=1e-5)
     with pytest.raises(ValueError, match="sample_weight"):
         HarmClassifier(epochs=1).fit(F, Y, sample_weight=-np.ones(len(Y)))
+
+
+def test_alpha_weights_positives_in_either_loss():
+    """Class-weighted cross-entropy is focal loss at gamma = 0 with the same alpha."""
+    posts, _, F = world()
+    Y = posts.hand_labels
+    kw = {"epochs": 1, "hidden": 8, "seed": 3}
+    ce_w = HarmClassifier(alpha=0.8, **kw).fit(F, Y).predict_proba(F)
+    fl_0 = HarmClassifier(loss="focal", gamma=0.0, alpha=0.8, **kw).fit(F, Y).predict_proba(F)
+    np.testing.assert_allclose(ce_w, fl_0, atol=1e-6)
+    plain = HarmClassifier(**kw).fit(F, Y).predict_proba(F)
+    assert np.abs(ce_w - plain).max() > 1e-3     # the weight changes what is learnt
+    for bad in (0.0, 1.0, 1.5):
+        with pytest.raises(ValueError, match="alpha"):
+            HarmClassifier(alpha=bad)
 
 
 # ------------------------------------------------------------------------------ country

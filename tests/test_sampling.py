@@ -51,6 +51,15 @@ def test_resampling_balances_classes():
     assert set(map(tuple, Xo[yo == 1])) == set(map(tuple, X[y == 1]))
 
 
+def test_oversampling_stops_at_the_ratio_asked():
+    X = np.arange(20, dtype=float).reshape(10, 2)
+    y = np.array([0] * 8 + [1] * 2)
+    assert np.bincount(sampling.random_oversample(X, y, seed=0, ratio=0.5)[1]).tolist() == [8, 4]
+    assert np.bincount(sampling.random_oversample(X, y, seed=0, ratio=0.1)[1]).tolist() == [8, 2]   # never shrinks
+    with pytest.raises(ValueError, match="ratio"):
+        sampling.random_oversample(X, y, seed=0, ratio=1.5)
+
+
 def test_corrupt_targets_plants_exactly_the_fraction():
     y = np.random.default_rng(0).normal(size=1000)
     yc, mask = sampling.corrupt_targets(y, 0.05, scale=10, seed=1)

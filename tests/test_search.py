@@ -132,3 +132,22 @@ def test_service_errors():
     empty = VisualSearchPipeline(pipe.embedder, pipe.neighbours, pipe.reranker)
     with pytest.raises(ValueError, match="no searches recorded"):
         empty.latency_percentiles()
+
+
+def test_per_query_retrieval_averages_to_evaluate_retrieval():
+    from mlsd_lib.search import per_query_retrieval
+
+    rng = np.random.default_rng(0)
+    cat_y = rng.integers(0, 5, 300)
+    q_ids = np.arange(0, 300, 10)
+    ids = np.array([rng.choice(np.delete(np.arange(300), q), 10, replace=False) for q in q_ids])
+    per = per_query_retrieval(ids, cat_y[q_ids], cat_y, k=10, exclude=q_ids)
+    rep = evaluate_retrieval(ids, cat_y[q_ids], cat_y, k=10, exclude=q_ids)
+    for name in ("precision@10", "recall@10"):
+        assert per[name].mean() == pytest.approx(rep[name])
+    assert per["ap@10"].mean() == pytest.approx(rep["map@10"])
+    rel = cat_y[ids] == cat_y[q_ids][:, None]
+    first = np.where(rel.any(1), rel.argmax(1) + 1, 0)
+    assert per["first_hit"].tolist() == first.tolist()
+    with pytest.raises(ValueError, match="one id per query"):
+        per_query_retrieval(ids, cat_y[q_ids], cat_y, k=10, exclude=q_ids[:3])

@@ -119,6 +119,24 @@ def test_sample_weights_shift_probabilities_up():
     assert weighted > plain + 0.1
 
 
+def test_focal_alpha_on_the_positive_class_shifts_probabilities_up():
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(400, 2))
+    y = (X[:, 0] + rng.normal(size=400) > 1).astype(int)
+    plain = training.LinearClassifier(loss="focal").fit(X, y).predict_proba(X).mean()
+    weighted = training.LinearClassifier(loss="focal", alpha=0.8).fit(X, y).predict_proba(X).mean()
+    assert weighted > plain + 0.05
+
+
+def test_gradient_descent_returns_the_weights_its_curve_ends_with():
+    X = np.random.default_rng(3).normal(size=(100, 2))
+    y = (X[:, 1] > 0).astype(int)
+    curve, w = training.logistic_gd_curve(X, y, lr=0.5, epochs=30, return_weights=True)
+    np.testing.assert_allclose(curve, training.logistic_gd_curve(X, y, lr=0.5, epochs=30))
+    z = X @ w[:-1] + w[-1]
+    assert np.mean(np.logaddexp(0, z) - y * z) <= curve[-1]    # one more step past the last recorded loss
+
+
 def test_gradient_descent_curve_decreases_and_epochs_to_reach():
     X = np.random.default_rng(2).normal(size=(200, 3))
     y = (X[:, 0] > 0).astype(int)

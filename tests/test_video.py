@@ -100,6 +100,36 @@ def test_joint_training_with_reversed_clips_runs_and_learns():
     assert h.train_loss[-1] < h.train_loss[0]
 
 
+def test_same_seed_same_model_whatever_was_built_before():
+    def train(seed, draws_before):
+        torch.manual_seed(draws_before)
+        torch.randn(draws_before + 1)                      # other code drew from the global generator
+        text_tower, video_tower = ve.TransformerTower(10, dim=8, max_len=4), ve.TwoStreamEncoder(8, n_frames=4)
+        ve.train_dual_encoder(text_tower, torch.arange(1, 9).reshape(4, 2), np.arange(4), video_tower=video_tower,
+                              video_x=clips, epochs=2, batch_size=4, seed=seed)
+        return torch.cat([p.flatten() for p in [*text_tower.parameters(), *video_tower.parameters()]])
+
+    clips = torch.randn(4, 3, 4, 16, 16)
+    state = torch.random.get_rng_state()
+    assert torch.equal(train(3, 0), train(3, 5))
+    assert not torch.equal(train(3, 0), train(4, 0))
+    torch.random.set_rng_state(state)
+
+
+def test_reset_weights_redraws_every_layer_and_keeps_the_global_generator():
+    a, b = ve.TransformerTower(10, dim=8, max_len=4), ve.TransformerTower(10, dim=8, max_len=4)
+    state = torch.random.get_rng_state()
+    ve.reset_weights(a, 1), ve.reset_weights(b, 1)
+    assert torch.equal(torch.random.get_rng_state(), state)
+    for (name, pa), pb in zip(a.named_parameters(), b.parameters(), strict=True):
+        assert torch.equal(pa, pb), name
+    assert a.tok.weight[0].abs().sum() == 0                 # the padding row stays zero
+    with pytest.raises(TypeError, match="reinit"):
+        ve.train_dual_encoder(ve.SparseTextTower(3, 3), torch.eye(3), [0, 1, 2], video_x=torch.eye(3), reinit=1)
+    with pytest.raises(TypeError, match="model"):
+        ve.reset_weights("not a model", 0)
+
+
 def test_fusion_endpoints_are_the_single_components():
     t_ids, t_s, v_ids, v_s = [3, 1, 7], [9.0, 4.0, 1.0], [1, 5, 3], [0.9, 0.8, 0.1]
     assert fuse_candidates(t_ids, t_s, v_ids, v_s, 1.0).video.tolist()[:3] == [3, 1, 7]

@@ -66,7 +66,12 @@ from mlsd_lib.detection.scenes import (
     render_sign,
 )
 from mlsd_lib.detection.suppression import batched_nms, nms
-from mlsd_lib.detection.train import DetectorRun, augment_offline, train_detector
+from mlsd_lib.detection.train import (
+    DetectorRun,
+    augment_offline,
+    train_detector,
+    training_flops_per_image,
+)
 from mlsd_lib.detection.viz import plot_error_kinds, plot_pr_curves, show_detections
 from mlsd_lib.detection.widgets import blur_viewer, threshold_explorer, threshold_state
 
@@ -79,6 +84,6 @@ __all__ = [
     "batched_nms", "nms", "STAGES", "STAGE_POOLS", "PipelineReport", "encode_image", "preprocess", "run_batch",
     "pipeline_stages", "stage_scaling", "roi_align",
     "roi_pool", "CLASS_NAMES", "ObjectSources", "SceneSet", "load_sources", "make_scenes", "render_plate",
-    "render_sign", "DetectorRun", "augment_offline", "train_detector", "plot_error_kinds", "plot_pr_curves",
+    "render_sign", "DetectorRun", "augment_offline", "train_detector", "training_flops_per_image", "plot_error_kinds", "plot_pr_curves",
     "show_detections", "blur_viewer", "threshold_explorer", "threshold_state",
 ]

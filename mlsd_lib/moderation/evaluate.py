@@ -65,6 +65,10 @@ def auc_at_positives(y_true, y_score) -> np.ndarray:
 def class_report(labels, proba, class_names, threshold: float = 0.5) -> pd.DataFrame:
     """Precision, recall, F1 (at ``threshold``), PR-AUC and ROC-AUC per class, and their mean.
 
+    A class without positives (or without negatives) among ``labels`` has no recall, F1,
+    PR-AUC or ROC-AUC: they are NaN, and the mean row averages the classes that have them
+    (a small validation split can miss a rare class).
+
     Examples
     --------
     >>> t = class_report([[1, 0], [0, 1], [1, 1], [0, 0]], [[.9, .2], [.3, .8], [.6, .4], [.1, .1]], ["a", "b"])
@@ -83,8 +87,12 @@ def class_report(labels, proba, class_names, threshold: float = 0.5) -> pd.DataF
     for j, name in enumerate(names):
         y, s = Y[:, j], P[:, j]
         pred = (s >= threshold).astype(int)
-        rows[name] = {"positives": int(y.sum()), "precision": precision(y, pred), "recall": recall(y, pred),
-                      "f1": f1_score(y, pred), "pr_auc": average_precision(y, s), "roc_auc": roc_auc(y, s)}
+        if 0 < y.sum() < len(y):
+            rows[name] = {"positives": int(y.sum()), "precision": precision(y, pred), "recall": recall(y, pred),
+                          "f1": f1_score(y, pred), "pr_auc": average_precision(y, s), "roc_auc": roc_auc(y, s)}
+        else:
+            rows[name] = {"positives": int(y.sum()), "precision": precision(y, pred) if pred.any() else np.nan,
+                          "recall": np.nan, "f1": np.nan, "pr_auc": np.nan, "roc_auc": np.nan}
     table = pd.DataFrame(rows).T
     table.loc["mean"] = table.mean()
     table.loc["mean", "positives"] = Y.sum()

@@ -11,7 +11,9 @@ One class, :class:`HarmClassifier`, covers the source's options (Figs. 5.4-5.12)
 - ``city="embedding"`` (a learnt 8-d vector per city) or ``"one-hot"`` (a 0/1 column per city)
   or ``None``; ``country`` the same (by default one-hot: a few dozen countries cost a few
   thousand weights, and a one-hot column needs no width to tune);
-- ``loss="bce"`` or ``"focal"`` (chapter 1's focal loss), summed over the tasks.
+- ``loss="bce"`` or ``"focal"`` (chapter 1's focal loss), summed over the tasks; ``alpha`` weights
+  the positives of either loss (``alpha`` for a positive, ``1 - alpha`` for a negative), so the
+  two losses can be tuned on the same class-weight knob.
 
 Every network trains through :func:`mlsd_lib.training.fit`.
 
@@ -32,7 +34,7 @@ from mlsd_lib.moderation.features import MODALITIES, FusedFeatures
 from mlsd_lib.sampling import batches as index_batches
 from mlsd_lib.training import count_parameters, fit
 
-__all__ = ["FusionNet", "HarmClassifier", "class_explanations"]
+__all__ = ["FusionNet", "HarmClassifier", "city_weights", "class_explanations"]
 
 FRAMINGS = ("single", "per-class", "multi-label", "multi-task")
 
@@ -145,6 +147,8 @@ class HarmClassifier:
     city : ``"embedding"``, ``"one-hot"`` or ``None`` (no city input).
     country : ``"one-hot"``, ``"embedding"`` (4-d) or ``None`` (no country input).
     loss : ``"bce"`` or ``"focal"`` (``gamma``), per task, summed over tasks.
+    alpha : weight of a positive label in the loss (``1 - alpha`` for a negative); ``None``
+        weighs both alike. With ``loss="bce"`` it gives class-weighted cross-entropy.
     hidden, head_hidden, epochs, lr, batch_size, weight_decay, seed : training settings.
 
     Examples
@@ -159,7 +163,8 @@ class HarmClassifier:
     """
 
     def __init__(self, framing: str = "multi-task", *, fusion: str = "early", blocks=None,
-                 city: str | None = "embedding", country: str | None = "one-hot", loss: str = "bce", gamma: float = 2.0, hidden: int = 128,
+                 city: str | None = "embedding", country: str | None = "one-hot", loss: str = "bce", gamma: float = 2.0,
+                 alpha: float | None = None, hidden: int = 128,
                  head_hidden: int = 32, epochs: int = 8, lr: float = 2e-3, batch_size: int = 256,
                  weight_decay: float = 1e-5, seed: int = 0, progress: bool | str = False) -> None:
         self.framing = check_choice(framing, "framing", FRAMINGS)
@@ -168,6 +173,8 @@ class HarmClassifier:
         self.country = None if country is None else check_choice(country, "country", ("embedding", "one-hot"))
         self.loss = check_choice(loss, "loss", ("bce", "focal"))
         self.gamma = check_float(gamma, "gamma", low=0)
+        self.alpha = None if alpha is None else check_float(alpha, "alpha", low=0, high=1, low_open=True,
+                                                             high_open=True)
         self.blocks = None if blocks is None else list(blocks)
         self.hidden, self.head_hidden = check_int(hidden, "hidden", low=1), check_int(head_hidden, "head_hidden", low=1)
         self.epochs = check_int(epochs, "epochs", low=1)
@@ -186,8 +193,9 @@ class HarmClassifier:
 
     def _criterion(self, logits, y, w):
         w = w[:, None].expand_as(y)
-        if self.loss == "focal":
-            return focal_loss(logits, y, gamma=self.gamma, weight=w) * y.shape[1]
+        if self.loss == "focal" or self.alpha is not None:   # gamma = 0: class-weighted cross-entropy
+            gamma = self.gamma if self.loss == "focal" else 0.0
+            return focal_loss(logits, y, gamma=gamma, alpha=self.alpha, weight=w) * y.shape[1]
         return (nn.functional.binary_cross_entropy_with_logits(logits, y, weight=w, reduction="sum")
                 / w.sum() * y.shape[1])   # summed over tasks
 
@@ -253,6 +261,24 @@ class HarmClassifier:
         with torch.no_grad():
             out = [torch.sigmoid(net.eval()(X, city, country)) for net in self.nets_]
         return torch.cat(out, dim=1).numpy().astype(np.float64)
+
+
+def city_weights(n_cities: int, hidden: int, embedding_dim: int = 8) -> dict[str, int]:
+    """Weights that represent a categorical code: one-hot into the first layer, or an embedding.
+
+    One-hot feeds ``K`` columns into a layer of ``h`` units (``K h`` weights); an embedding
+    stores a ``d``-vector per value and feeds ``d`` columns (``K d + d h``). The ratio tends to
+    ``h / d`` as ``K`` grows.
+
+    Examples
+    --------
+    >>> city_weights(300, 128)
+    {'one-hot': 38400, 'embedding': 3424}
+    """
+    k = check_int(n_cities, "n_cities", low=1)
+    h = check_int(hidden, "hidden", low=1)
+    d = check_int(embedding_dim, "embedding_dim", low=1)
+    return {"one-hot": k * h, "embedding": k * d + d * h}
 
 
 def class_explanations(proba, class_names, threshold: float = 0.5) -> list[str]:

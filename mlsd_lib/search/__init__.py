@@ -9,6 +9,7 @@ Measuring ANN indexes lives in :mod:`mlsd_lib.ann`. Every public name is re-expo
 
 from mlsd_lib.search.evaluation import (
     evaluate_retrieval,
+    per_query_retrieval,
     search_excluding,
     simulate_clicks,
 )
@@ -26,7 +27,7 @@ from mlsd_lib.search.services import (
 )
 
 __all__ = [
-    "relative_contrast", "similarity", "evaluate_retrieval", "search_excluding", "simulate_clicks",
+    "relative_contrast", "similarity", "evaluate_retrieval", "per_query_retrieval", "search_excluding", "simulate_clicks",
     "EmbeddingService", "IndexingService", "NearestNeighbourService", "ReRankingService", "Result",
     "VisualSearchPipeline",
 ]

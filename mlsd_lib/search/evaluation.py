@@ -96,6 +96,52 @@ def evaluate_retrieval(
     return report
 
 
+def per_query_retrieval(
+    retrieved: ArrayLike,
+    query_labels: ArrayLike,
+    catalogue_labels: ArrayLike,
+    k: int = 10,
+    exclude: ArrayLike | None = None,
+) -> dict[str, np.ndarray]:
+    """Each query's binary ranking metrics (same label = relevant): what a per-query comparison needs.
+
+    Returns a dict of 1-D arrays, one value per query: ``"precision@k"``, ``"recall@k"``,
+    ``"ap@k"`` and ``"first_hit"`` (the rank, from 1, of the first relevant result; 0 when the
+    list holds none). Their means are the figures :func:`evaluate_retrieval` reports.
+    Introduced in chapter 2, "Four encoders on clean and transformed queries".
+
+    Examples
+    --------
+    >>> r = per_query_retrieval([[0, 1], [2, 0]], [0, 1], [0, 0, 1], k=2)
+    >>> r["precision@2"].tolist(), r["first_hit"].tolist()
+    ([1.0, 0.5], [1, 1])
+    """
+    from mlsd_lib.metrics.ranking import average_precision_at_k, recall_at_k
+
+    ids = as_array(retrieved, "retrieved", ndim=2, dtype="int")
+    ql = as_array(query_labels, "query_labels", ndim=1, dtype="int")
+    cl = as_array(catalogue_labels, "catalogue_labels", ndim=1, dtype="int")
+    k = check_int(k, "k", low=1, high=ids.shape[1])
+    if len(ql) != len(ids):
+        raise ValueError(f"query_labels must have one label per query ({len(ids)}), got {len(ql)}")
+    if ids.min() < 0 or ids.max() >= len(cl):
+        raise ValueError("retrieved ids must index catalogue_labels (no -1 placeholders)")
+    binary = (cl[ids[:, :k]] == ql[:, None]).astype(int)
+    n_rel = (cl[None, :] == ql[:, None]).sum(1)
+    if exclude is not None:
+        ex = as_array(exclude, "exclude", ndim=1, dtype="int")
+        if len(ex) != len(ql):
+            raise ValueError(f"exclude must have one id per query ({len(ql)}), got {len(ex)}")
+        n_rel = n_rel - np.array([e >= 0 and cl[e] == q for e, q in zip(ex, ql, strict=True)])
+    found = binary.any(axis=1)
+    return {
+        f"precision@{k}": binary.mean(axis=1).astype(float),
+        f"recall@{k}": np.asarray(recall_at_k(binary, k, n_rel), dtype=float),
+        f"ap@{k}": np.asarray(average_precision_at_k(binary, k, n_rel), dtype=float),
+        "first_hit": np.where(found, binary.argmax(axis=1) + 1, 0),
+    }
+
+
 def simulate_clicks(
     relevance: ArrayLike,
     seed: int | np.random.Generator = 0,

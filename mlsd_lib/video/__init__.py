@@ -46,6 +46,7 @@ from mlsd_lib.video.encoders import (
     motion_track,
     pad_ids,
     preprocess_clips,
+    reset_weights,
     train_dual_encoder,
 )
 from mlsd_lib.video.online import (
@@ -74,7 +75,7 @@ __all__ = [
     "SPEEDS", "TOPICS", "UploadHabits", "VideoCorpus", "describe_upload", "make_query", "make_video_corpus",
     "render_background", "render_clip", "reverse_query", "EmbeddingBagTower", "FrameEncoder", "MEAN",
     "ProjectionTower", "STD", "SparseTextTower", "TransformerTower", "TwoStreamEncoder", "count_macs",
-    "embed", "motion_track", "pad_ids", "preprocess_clips", "train_dual_encoder", "SearchResponse",
+    "embed", "motion_track", "pad_ids", "preprocess_clips", "reset_weights", "train_dual_encoder", "SearchResponse",
     "VideoSearchEngine", "fuse_candidates", "fused_ranks", "normalise_scores", "rank_metrics",
     "ranks_from_scores", "target_ranks", "ATTRIBUTES", "AutoTagger", "simulate_sessions", "search_box",
 ]

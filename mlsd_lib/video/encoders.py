@@ -255,7 +255,8 @@ def _as_tensor(x, name: str) -> torch.Tensor:
 
 def train_dual_encoder(text_tower: nn.Module, text_x, pair_video: ArrayLike, *, video_tower: nn.Module | None = None,
                        video_x=None, reverse_text_x=None, epochs: int = 5, batch_size: int = 128, lr: float = 3e-3,
-                       temperature: float = 0.1, seed: int = 0, progress: bool | str = False) -> History:
+                       temperature: float = 0.1, seed: int = 0, reinit: bool = True,
+                       progress: bool | str = False) -> History:
     """Contrastive training of a text tower with a video tower, or against locked video embeddings.
 
     Parameters
@@ -269,6 +270,11 @@ def train_dual_encoder(text_tower: nn.Module, text_x, pair_video: ArrayLike, *, 
         that describes its clip played backwards (an all-zero row where the query says
         nothing about motion). Each such query adds the time-reversed clip to the batch as a
         hard negative with its own positive: the pair differs only in the order of frames.
+
+    seed : draws the towers' initial weights (with ``reinit``), the batches and torch's global
+        generator, so one seed gives one model whatever was built or drawn before the call.
+    reinit : re-draw every layer's initial weights from ``seed`` before training (default);
+        ``False`` trains the weights passed in, to continue an earlier run.
 
     Each epoch draws one query per video, so a batch never holds two queries of the same
     video (they would be each other's false negatives).
@@ -304,10 +310,14 @@ def train_dual_encoder(text_tower: nn.Module, text_x, pair_video: ArrayLike, *, 
         if reverse_text_x.shape != text_x.shape:
             raise ValueError(f"reverse_text_x must have text_x's shape {tuple(text_x.shape)}")
         rev_rows = reverse_text_x.reshape(len(pv), -1).abs().sum(1).numpy() > 0
+    if not isinstance(reinit, bool):
+        raise TypeError(f"reinit must be True or False, got {reinit!r}")
     videos = np.unique(pv)
     by_video = {v: np.flatnonzero(pv == v) for v in videos}
     rng = np.random.default_rng(seed)
     model = nn.ModuleDict({"text": text_tower} | ({"video": video_tower} if video_tower is not None else {}))
+    if reinit:
+        reset_weights(model, seed)
 
     def batches(epoch: int):
         q = np.array([rng.choice(by_video[v]) for v in videos])
@@ -328,6 +338,33 @@ def train_dual_encoder(text_tower: nn.Module, text_x, pair_video: ArrayLike, *, 
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     return fit(model, step, batches, epochs=check_int(epochs, "epochs", low=1), optimizer=opt, seed=seed,
                progress=progress)
+
+
+@torch.no_grad()
+def reset_weights(model: nn.Module, seed: int) -> nn.Module:
+    """Re-draw every layer's initial weights of ``model`` from ``seed``, in place.
+
+    Each submodule with a ``reset_parameters`` (or, like attention, ``_reset_parameters``)
+    draws its default initialisation again, from a generator seeded with ``seed``; torch's
+    global generator is left as it was. Two models of one architecture reset with one seed
+    are then equal, whatever was drawn before they were built.
+
+    Examples
+    --------
+    >>> a, b = SparseTextTower(4, dim=3), SparseTextTower(4, dim=3)
+    >>> bool(torch.equal(reset_weights(a, 1).linear.weight, reset_weights(b, 1).linear.weight))
+    True
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    seed = check_int(seed, "seed", low=0)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        for m in model.modules():
+            reset = getattr(m, "reset_parameters", None) or getattr(m, "_reset_parameters", None)
+            if callable(reset):
+                reset()
+    return model
 
 
 @torch.no_grad()
