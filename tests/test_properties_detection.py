@@ -7,6 +7,7 @@ import importlib
 import tempfile
 
 import numpy as np
+import pytest
 import torch
 from _contract import Case, finite_array, parametrize, probability, run_bad, run_valid
 from hypothesis import strategies as st
@@ -189,6 +190,9 @@ def _detect(cls):
 
 
 MODELS = [
+    Case(TR.training_flops_per_image, st.sampled_from([MO.OneStageDetector, MO.TwoStageDetector]).map(
+        lambda cls: {"model": cls(), "scenes": SC.make_scenes(2, seed=0), "batch_size": 2}),
+         lambda r, kw: None if r > 0 else pytest.fail(r), {"batch_size": "count"}, examples=2, bad_examples=1),
     Case(MO.make_batch, st.integers(1, 3).map(_batch),
          lambda r, kw: finite_array(r["anchor_deltas"].numpy()), examples=3),
     Case(MO.Backbone, st.integers(2, 8).map(lambda w: {"width": w}),

@@ -97,6 +97,10 @@ def _queue(kw):
 
 
 CASES = [
+    Case(MO.city_weights, st.tuples(st.integers(1, 500), st.integers(1, 256)).map(
+        lambda t: {"n_cities": t[0], "hidden": t[1]}),
+         lambda r, kw: None if r["one-hot"] == kw["n_cities"] * kw["hidden"] else pytest.fail(r),
+         {"n_cities": "count", "hidden": "count"}),
     Case(SI.sentence_vocabulary, st.just({}), lambda r, kw: len(r) == len(set(r)) or pytest.fail("duplicates")),
     Case(SI.comment_vocabulary, st.just({}), lambda r, kw: len(r) == len(set(r)) or pytest.fail("duplicates")),
     Case(SI.simulate_posts, st.tuples(st.integers(10, 80), st.integers(0, 3)).map(

@@ -244,6 +244,10 @@ def retrieval_run(draw):
 
 
 EVALUATION = [
+    Case(EV.per_query_retrieval, retrieval_run(),
+         lambda r, kw: [finite_array(v, 0, kw["retrieved"].shape[1] if name == "first_hit" else 1)
+                        for name, v in r.items()] and None,
+         {"retrieved": "ids", "query_labels": "int_values", "catalogue_labels": "int_values", "k": "count"}),
     Case(EV.search_excluding, corpus().flatmap(lambda x: st.integers(1, 3).map(
         lambda k: {"query_vectors": x[:4], "catalogue_vectors": x, "k": k, "exclude": np.arange(4)})),
          lambda r, kw: (finite_array(r[0], 0, len(kw["catalogue_vectors"]) - 1),

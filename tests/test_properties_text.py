@@ -121,6 +121,9 @@ def _tower_case(cls, make_input, **kw):
 
 
 ENCODERS = [
+    Case(E.reset_weights, st.integers(0, 100).map(lambda s: {"model": E.SparseTextTower(4, dim=3), "seed": s}),
+         lambda r, kw: None if torch.isfinite(r.linear.weight).all() else pytest.fail("non-finite weights"),
+         {"seed": "seed"}, examples=5),
     Case(E.preprocess_clips, CLIPS.map(lambda kw: {**kw, "n_frames": 2}),
          lambda r, kw: finite_array(r.numpy(), shape=(len(kw["clips"]), 3, 2, 16, 16)),
          {"clips": "array", "n_frames": "cutoff"}),

@@ -154,6 +154,10 @@ def _row(cid: str, statement: str, rec: ClaimRecord | None, spec, marks: list[st
         finding = f"*Planted:* {rec.planted}<br>{finding}"
     verdict = f"**{rec.verdict}**" + "".join(f"<br><small>{_cell(m)}</small>" for m in marks)
     why = f"<br>*why this margin:* {_cell(rec.why)}" if rec.why else ""
+    if rec.shows:
+        why += f"<br>*shown, not judged (arithmetic):* {_cell(rec.shows)}"
+        if rec.test:
+            why += f" (`{rec.test}`)"
     return (f"| {cid} | {_cell(statement)} | {verdict} | {_cell(d.measure)}: {_cell(effects)}"
             f"<br>*rule:* {_cell(d.describe_rule())}{why} | {_cell(finding)}"
             + (f"<br><small>{_cell(figs)}</small>" if figs else "") + f"<br>{link.replace('shown', 'decided')} |")

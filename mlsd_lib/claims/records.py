@@ -92,6 +92,7 @@ class ClaimRecord:
     planted: str = ""
     why: str = ""
     test: str = ""
+    shows: str = ""
 
     def decision(self) -> Decision:
         """Rebuild the decision from the stored rule and effects (recomputes the verdict)."""
@@ -250,8 +251,12 @@ class ClaimsRecorder:
             raise ValueError(f"claim_id: {claim_id} is an identity; it has no rule")
         return spec.rule
 
-    def confidence(self, claim_id: str, part: str | None = None) -> float:
+    def confidence(self, claim_id: str, part: str | None = None, *, conditions: int | None = None) -> float:
         """The coverage each interval of ``claim_id`` needs: 95%, Bonferroni-adjusted for its conditions.
+
+        The conditions are the registered parts that share ``part``'s conjunct; a claim with one
+        registered rule measured under several named conditions passes their number as
+        ``conditions``.
 
         Examples
         --------
@@ -259,11 +264,19 @@ class ClaimsRecorder:
         >>> ledger = ClaimsRecorder.from_registry("ch01_framework", "smoke", directory=tempfile.mkdtemp())
         >>> ledger.confidence("C1.1")
         0.95
+        >>> ledger.confidence("C1.5", conditions=2)
+        0.975
         """
         spec = self._spec(claim_id)
         parts = spec.parts()
         if not parts:
             raise ValueError(f"claim_id: {claim_id} is an identity; it has no interval")
+        if conditions is not None:
+            if not isinstance(spec.rule, Rule):
+                raise ValueError(f"conditions: {claim_id} registers its parts; name the part instead")
+            if isinstance(conditions, bool) or not isinstance(conditions, int) or conditions < 1:
+                raise ValueError(f"conditions must be a positive integer, got {conditions!r}")
+            return adjusted_confidence(conditions)
         if part is None:
             sizes = {len(spec.conditions_of(p)) for p in parts}
             if len(sizes) > 1:
@@ -308,6 +321,7 @@ class ClaimsRecorder:
             finding=finding.strip() if isinstance(finding, str) else finding,
             chapter=self.chapter, anchor=anchor_of(decision.claim_id), size=self.size, seed=self.seed,
             recorded_at=_now(), kind=spec.kind, planted=spec.planted, why=spec.why, test=spec.test,
+            shows=spec.shows,
         ))
 
     def record_identity(self, claim_id: str, finding: str, figures: Mapping[str, float] | None = None) -> ClaimRecord:

@@ -62,6 +62,8 @@ class ClaimSpec:
     planted : for a demonstration, what the set-up plants.
     test : for an identity, the unit test that checks it (``path::name``).
     part_why : part → its own reason, where a part has one.
+    shows : a half of the claim that is arithmetic, shown as a worked example and unit-tested
+        rather than judged (e.g. the storage half of "faster but costs storage").
     """
 
     claim_id: str
@@ -73,6 +75,7 @@ class ClaimSpec:
     planted: str = ""
     test: str = ""
     part_why: Mapping[str, str] | None = None
+    shows: str = ""
 
     def parts(self) -> dict[str, Rule]:
         """Part name → Rule (``{"": rule}`` for a one-rule claim, empty for an identity)."""
@@ -128,7 +131,8 @@ def parse_claim(claim_id: str, chapter: str, table: Mapping) -> ClaimSpec:
                              f"'tests/<file>.py::<test>', got {test!r}")
         if set(table) & (_RULE_KEYS | {"parts", "combine"}):
             raise ValueError(f"{claim_id}: an identity gets no verdict, so it has no rule")
-        return ClaimSpec(claim_id, chapter, kind, why.strip(), None, None, str(planted), str(test))
+        return ClaimSpec(claim_id, chapter, kind, why.strip(), None, None, str(planted), str(test),
+                         shows=str(table.get("shows", "")))
     if "parts" in table:
         if set(table) & _RULE_KEYS:
             raise ValueError(f"{claim_id}: give either one rule or 'parts', not both")
@@ -150,10 +154,12 @@ def parse_claim(claim_id: str, chapter: str, table: Mapping) -> ClaimSpec:
         if combine == "conditions" and any("conjunct" in spec for spec in parts.values()):
             raise ValueError(f"{claim_id}: 'conjunct' needs combine = 'all'")
         return ClaimSpec(claim_id, chapter, kind, why.strip(), rules,
-                         conj if combine == "all" else None, str(planted), str(test), part_why or None)
+                         conj if combine == "all" else None, str(planted), str(test), part_why or None,
+                         str(table.get("shows", "")))
     if "combine" in table:
         raise ValueError(f"{claim_id}: 'combine' needs 'parts'")
-    return ClaimSpec(claim_id, chapter, kind, why.strip(), _rule(claim_id, "", table), None, str(planted), str(test))
+    return ClaimSpec(claim_id, chapter, kind, why.strip(), _rule(claim_id, "", table), None, str(planted), str(test),
+                     shows=str(table.get("shows", "")))
 
 
 def _files(directory: Path | None) -> list[Path]:
