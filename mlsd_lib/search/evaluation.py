@@ -68,6 +68,24 @@ def evaluate_retrieval(
     """
     from mlsd_lib.metrics.ranking import ndcg_at_k
 
+    ids, ql, cl, k, binary, n_rel = _binary_relevance(retrieved, query_labels, catalogue_labels, k, exclude)
+    report = ranking_report(binary, k, n_relevant=n_rel)
+    if grade is None:
+        # The ideal list holds min(n_rel, k) items of grade 1: every same-label item the
+        # catalogue could return, not just one (which let nDCG exceed 1).
+        graded = binary
+        best = (np.arange(k)[None, :] < np.minimum(n_rel, k)[:, None]).astype(int)
+    else:
+        graded = np.asarray(grade(ql[:, None], cl[ids]))
+        best = np.asarray(grade(ql[:, None], cl[None, :]))  # every catalogue item's grade
+        best = -np.sort(-best, axis=1)[:, : k + 1]
+    report[f"ndcg@{k}"] = float(np.mean(ndcg_at_k(graded, k, ideal_relevance=best)))
+    return report
+
+
+def _binary_relevance(retrieved, query_labels, catalogue_labels, k, exclude):
+    """Validated ids and labels, each returned item's same-label relevance, and each query's
+    number of relevant items in the catalogue (less its excluded id)."""
     ids = as_array(retrieved, "retrieved", ndim=2, dtype="int")
     ql = as_array(query_labels, "query_labels", ndim=1, dtype="int")
     cl = as_array(catalogue_labels, "catalogue_labels", ndim=1, dtype="int")
@@ -81,19 +99,10 @@ def evaluate_retrieval(
     n_rel = (cl[None, :] == ql[:, None]).sum(1)
     if exclude is not None:
         ex = as_array(exclude, "exclude", ndim=1, dtype="int")
+        if len(ex) != len(ql):
+            raise ValueError(f"exclude must have one id per query ({len(ql)}), got {len(ex)}")
         n_rel = n_rel - np.array([e >= 0 and cl[e] == q for e, q in zip(ex, ql, strict=True)])
-    report = ranking_report(binary, k, n_relevant=n_rel)
-    if grade is None:
-        # The ideal list holds min(n_rel, k) items of grade 1: every same-label item the
-        # catalogue could return, not just one (which let nDCG exceed 1).
-        graded = binary
-        best = (np.arange(k)[None, :] < np.minimum(n_rel, k)[:, None]).astype(int)
-    else:
-        graded = np.asarray(grade(ql[:, None], cl[ids]))
-        best = np.asarray(grade(ql[:, None], cl[None, :]))  # every catalogue item's grade
-        best = -np.sort(-best, axis=1)[:, : k + 1]
-    report[f"ndcg@{k}"] = float(np.mean(ndcg_at_k(graded, k, ideal_relevance=best)))
-    return report
+    return ids, ql, cl, k, binary, n_rel
 
 
 def per_query_retrieval(
@@ -118,21 +127,7 @@ def per_query_retrieval(
     """
     from mlsd_lib.metrics.ranking import average_precision_at_k, recall_at_k
 
-    ids = as_array(retrieved, "retrieved", ndim=2, dtype="int")
-    ql = as_array(query_labels, "query_labels", ndim=1, dtype="int")
-    cl = as_array(catalogue_labels, "catalogue_labels", ndim=1, dtype="int")
-    k = check_int(k, "k", low=1, high=ids.shape[1])
-    if len(ql) != len(ids):
-        raise ValueError(f"query_labels must have one label per query ({len(ids)}), got {len(ql)}")
-    if ids.min() < 0 or ids.max() >= len(cl):
-        raise ValueError("retrieved ids must index catalogue_labels (no -1 placeholders)")
-    binary = (cl[ids[:, :k]] == ql[:, None]).astype(int)
-    n_rel = (cl[None, :] == ql[:, None]).sum(1)
-    if exclude is not None:
-        ex = as_array(exclude, "exclude", ndim=1, dtype="int")
-        if len(ex) != len(ql):
-            raise ValueError(f"exclude must have one id per query ({len(ql)}), got {len(ex)}")
-        n_rel = n_rel - np.array([e >= 0 and cl[e] == q for e, q in zip(ex, ql, strict=True)])
+    ids, ql, cl, k, binary, n_rel = _binary_relevance(retrieved, query_labels, catalogue_labels, k, exclude)
     found = binary.any(axis=1)
     return {
         f"precision@{k}": binary.mean(axis=1).astype(float),
