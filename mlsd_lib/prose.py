@@ -47,17 +47,23 @@ def quote(name: str, value) -> None:
     glue(name, value, display=False)
 
 
-def phrase(decision: Decision | str, supported: str, refuted: str, otherwise: str) -> str:
+def phrase(decision: Decision | str, supported: str, refuted: str, otherwise: str,
+           depends: str | None = None) -> str:
     """The words that match the computed verdict (a :class:`Decision` or one verdict string).
 
-    ``otherwise`` covers "depends" and "inconclusive".
+    ``otherwise`` covers "inconclusive", and "depends" too unless ``depends`` gives its own words.
 
     Examples
     --------
     >>> phrase("refuted", "held", "did not hold", "was not settled")
     'did not hold'
+    >>> phrase("depends", "held", "did not hold", "was not settled", depends="held for some queries")
+    'held for some queries'
     """
     verdict = decision.verdict if isinstance(decision, Decision) else decision
     if verdict not in VERDICTS:
         raise ValueError(f"decision must be a Decision or one of {VERDICTS}, got {verdict!r}")
-    return {"supported": supported, "refuted": refuted}.get(verdict, otherwise)
+    if depends is not None and not isinstance(depends, str):
+        raise TypeError(f"depends must be a string or None, got {type(depends).__name__}")
+    words = {"supported": supported, "refuted": refuted, "depends": depends if depends is not None else otherwise}
+    return words.get(verdict, otherwise)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import secrets
 import socket
 import sys
 from pathlib import Path
@@ -25,6 +26,15 @@ EXECUTED_DIR = ROOT / "_build" / "executed"
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+# The notebooks' second-seed run draws its seed afresh for every test run; a failure names it,
+# and MLSD_SECOND_SEED=N replays it.
+SECOND_SEED = int(os.environ.get("MLSD_SECOND_SEED") or 1 + secrets.randbelow(10_000))
+
+
+def pytest_report_header(config):
+    return f"notebook second-seed runs use SEED={SECOND_SEED} (replay with MLSD_SECOND_SEED={SECOND_SEED})"
 
 
 def chapter_notebooks() -> list[Path]:

@@ -11,24 +11,19 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import subprocess
 import sys
 import time
 
 import pytest
-from conftest import EXECUTED_DIR, ROOT, chapter_notebooks
+from conftest import EXECUTED_DIR, ROOT, SECOND_SEED, chapter_notebooks
 
 BUDGET = json.loads((ROOT / "tests" / "smoke_budget.json").read_text())
 CLAIMS_DIR = EXECUTED_DIR / "claims"
 WIDGET_DRIVERS = ROOT / "tests" / "widget_drivers"
 NOTEBOOKS = chapter_notebooks()
 _executed: dict[str, float] = {}
-# The second-seed run draws its seed afresh for every test run (replay one with MLSD_SECOND_SEED=N).
-SECOND_SEED = int(os.environ.get("MLSD_SECOND_SEED") or 1 + secrets.randbelow(10_000))
-SECOND_SEED_DIR = EXECUTED_DIR / "claims_seed_other"
-print(f"[mlsd] the second-seed notebook runs use SEED={SECOND_SEED} (replay with MLSD_SECOND_SEED={SECOND_SEED})",
-      file=sys.stderr)
+SECOND_SEED_DIR = EXECUTED_DIR / "claims_seed_other"   # SECOND_SEED: drawn in conftest.py, shown in the header
 
 
 def _with_widget_driver(nb):
