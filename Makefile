@@ -14,6 +14,9 @@ export MKL_NUM_THREADS ?= 1
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
+# Progress bars are for a reader in JupyterLab; executed copies and built pages keep none.
+export TQDM_DISABLE := 1
+export HF_HUB_DISABLE_PROGRESS_BARS := 1
 
 # Cut the network but keep loopback up, so Jupyter kernels still connect (needs root or
 # user namespaces); falls back to the in-process guard of tests/conftest.py otherwise.

@@ -71,3 +71,23 @@ def resolve_size(size: str) -> str:
     if size not in ("smoke", "full"):
         raise ValueError(f"SIZE must be 'smoke' or 'full' (set MLSD_SIZE; the size argument), got {size!r}")
     return size
+
+
+def progress(iterable, desc: str | None = None, **options):
+    """A ``tqdm.auto`` bar over ``iterable`` for a reader in JupyterLab, and none in executed copies.
+
+    ``make test`` and ``make book`` set ``TQDM_DISABLE=1``; tqdm's notebook bar draws its
+    widget before it reads that variable, so the switch is applied here, explicitly.
+
+    Examples
+    --------
+    >>> list(progress(range(3), desc="demo", disable=True))
+    [0, 1, 2]
+    """
+    from tqdm.auto import tqdm
+
+    if desc is not None and not isinstance(desc, str):
+        raise TypeError(f"desc must be a string or None, got {type(desc).__name__}")
+    bars_off = os.environ.get("TQDM_DISABLE", "").lower() not in ("", "0", "false")
+    options["disable"] = bool(options.get("disable", False)) or bars_off
+    return tqdm(iterable, desc=desc, **options)

@@ -271,13 +271,13 @@ def fit(
             raise ValueError("patience needs validate: early stopping watches the validation score")
     if seed is not None:
         torch.manual_seed(check_int(seed, "seed", low=0))
-    from tqdm.auto import tqdm
+    from mlsd_lib.runtime import progress as progress_bar
 
     hist = History()
     sign = 1.0 if mode == "min" else -1.0
     best, best_state, waited = math.inf, None, 0
-    bar = tqdm(range(epochs), desc=progress if isinstance(progress, str) else "training",
-               disable=not progress, leave=False)
+    bar = progress_bar(range(epochs), desc=progress if isinstance(progress, str) else "training",
+                       disable=not progress, leave=False)
     for epoch in bar:
         model.train()
         total, seen = 0.0, 0

@@ -557,6 +557,8 @@ OTHER = [
          lambda r, kw: isinstance(r, np.random.Generator) or pytest.fail("wrong type"), {"seed": "seed"}),
     Case(RT.set_threads, st.just({"n": 1}), lambda r, kw: r == 1 or pytest.fail(str(r)), {"n": "cutoff"},
          examples=1),
+    Case(RT.progress, st.integers(0, 5).map(lambda n: {"iterable": range(n), "desc": "x", "disable": True}),
+         lambda r, kw: None if list(r) == list(kw["iterable"]) else pytest.fail("the bar changed the items")),
     Case(RT.resolve_size, st.sampled_from(["smoke", "full"]).map(lambda s: {"size": s}),
          lambda r, kw: r == kw["size"] or pytest.fail(r), {"size": "choice"}),
 ]

@@ -10,13 +10,29 @@ DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 
 @dataclass(frozen=True)
 class Provenance:
-    """Where a data set comes from and under which terms."""
+    """Where a data set comes from and under which terms.
+
+    Examples
+    --------
+    >>> Provenance("x", "o", "MIT", str(DATA_DIR / "a.gz"), 3).loaded_from
+    'data/a.gz'
+    """
 
     name: str
     origin: str
     licence: str
     loaded_from: str
     rows: int
+
+    def __post_init__(self) -> None:
+        # A published page must not show the build machine's directories: a file inside the
+        # repository is named by its path from the repository's root.
+        path = Path(self.loaded_from)
+        if path.is_absolute():
+            try:
+                object.__setattr__(self, "loaded_from", path.resolve().relative_to(DATA_DIR.parent).as_posix())
+            except ValueError:
+                pass
 
     def as_markdown(self) -> str:
         """One-line summary for a notebook cell."""

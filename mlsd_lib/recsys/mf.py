@@ -271,9 +271,9 @@ class MatrixFactorization(TopKRecommender):
         self.history_ = [self.objective(R)] if track_loss else []
         epochs = range(self.epochs)
         if progress:
-            from tqdm.auto import tqdm
+            from mlsd_lib.runtime import progress as progress_bar
 
-            epochs = tqdm(epochs, desc=f"MF {self.solver} ({self.loss})", leave=False)
+            epochs = progress_bar(epochs, desc=f"MF {self.solver} ({self.loss})", leave=False)
         Rt = R.T.tocsr()
         if self.solver == "wals" and self.cg_steps is not None:
             # validated once here, so each half-step goes straight to the float32 kernel

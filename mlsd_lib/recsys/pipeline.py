@@ -241,9 +241,9 @@ def recommend_many(pipeline: RecommendationPipeline, requests: Sequence[Request]
     with ``return_candidates``, also the list of each request's merged candidate set."""
     it = requests
     if progress:
-        from tqdm.auto import tqdm
+        from mlsd_lib.runtime import progress as progress_bar
 
-        it = tqdm(requests, desc="pipeline", leave=False)
+        it = progress_bar(requests, desc="pipeline", leave=False)
     out = np.full((len(requests), pipeline.k), -1, dtype=np.int64)
     cands = []
     for r, req in enumerate(it):
