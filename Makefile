@@ -6,6 +6,7 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+KERNEL := $(VENV)/share/jupyter/kernels/python3/kernel.json
 
 # Two cores: one OpenMP thread per process keeps torch, faiss and BLAS from oversubscribing.
 export OMP_NUM_THREADS ?= 1
@@ -36,7 +37,7 @@ ASSET_STAMP :=
 endif
 
 .PHONY: env book book-smoke test page-test bench lint clean
-env: $(STAMP) $(ASSET_STAMP)
+env: $(STAMP) $(KERNEL) $(ASSET_STAMP)
 
 ifneq ($(NPM),)
 $(ASSET_STAMP): $(ASSETS)/package.json $(ASSETS)/package-lock.json
@@ -48,8 +49,16 @@ $(STAMP): requirements.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt 2> >(grep -v "is ignored: it is neither" >&2)
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
-	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (mlsd)" >/dev/null
 	@touch $(STAMP)
+
+# The book's kernel carries the thread and offline settings itself, so a reader who starts
+# JupyterLab as the README says gets the same quiet, single-threaded kernel as `make test`.
+# Progress bars stay on there: only the Makefile's own targets turn them off.
+KERNEL_ENV := OMP_NUM_THREADS OPENBLAS_NUM_THREADS MKL_NUM_THREADS
+$(KERNEL): $(STAMP) Makefile
+	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (mlsd)" \
+	  $(foreach v,$(KERNEL_ENV),--env $(v) 1) --env HF_HUB_OFFLINE 1 --env TRANSFORMERS_OFFLINE 1 \
+	  --env PYDEVD_DISABLE_FILE_VALIDATION 1 >/dev/null
 
 book: env
 	MLSD_SIZE=full $(OFFLINE) $(VENV)/bin/jupyter-book build . -W -n --keep-going

@@ -52,8 +52,14 @@ def test_jupyter_lab_serves_the_notebooks_and_the_mlsd_kernel(tmp_path):
         names = {item["name"] for item in json.loads(listing)["content"]}
         assert {nb.name for nb in chapter_notebooks()} <= names, names
         _, specs = _get(f"{base}/api/kernelspecs", token)
-        displays = {s["spec"]["display_name"] for s in json.loads(specs)["kernelspecs"].values()}
-        assert "Python 3 (mlsd)" in displays, displays
+        kernels = {s["spec"]["display_name"]: s["spec"] for s in json.loads(specs)["kernelspecs"].values()}
+        assert "Python 3 (mlsd)" in kernels, sorted(kernels)
+        # A reader who starts JupyterLab by hand gets the Makefile's thread and offline settings
+        # from the kernel itself (no OpenBLAS warning from `implicit`, no hub lookups).
+        env = kernels["Python 3 (mlsd)"].get("env", {})
+        for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "HF_HUB_OFFLINE"):
+            assert env.get(name) == "1", (name, env)
+        assert "TQDM_DISABLE" not in env, "progress bars belong in JupyterLab"
     finally:
         proc.terminate()
         try:
