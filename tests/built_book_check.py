@@ -84,3 +84,54 @@ def test_no_link_points_at_a_repository_that_does_not_exist(html_dir):
         if not repo:
             stray = [h for h in hrefs if re.search(r"github\.com|mybinder\.org|colab\.research", h)]
             assert not stray, f"{page}.html links to {stray} with no repository configured"
+
+
+def _chapter_pages():
+    return [p for p in _pages() if p.startswith("notebooks/")]
+
+
+def _soup(html_dir: Path, page: str):
+    from bs4 import BeautifulSoup
+
+    return BeautifulSoup((html_dir / f"{page}.html").read_text(), "html.parser")
+
+
+# A directory of the build machine: a stranger's path on a published site.
+_MACHINE_PATH = re.compile(r"(?<![\w.])(?:/(?:home|work|tmp|root|Users|opt|var|usr)/[\w.-]+/|[A-Z]:\\\\)")
+# tqdm, Hugging Face and pip bars: "100%|█████| 3/3 [00:01<00:00, 2.1it/s]", "Loading weights: 100%".
+_PROGRESS = re.compile(r"\d{1,3}%\|.*\||[\d.]+\s?(?:it|s)/(?:s|it)\]|[█▉▊▋▌▍▎▏]{3,}|Loading weights:")
+
+
+@pytest.mark.parametrize("page", _chapter_pages())
+def test_outputs_name_no_machine_path_and_keep_no_progress_bar(html_dir, page):
+    soup = _soup(html_dir, page)
+    outputs = [o.get_text(" ") for o in soup.select("div.cell_output")]
+    assert outputs, f"{page}.html has no cell outputs"
+    paths = sorted({m.group(0) for text in outputs for m in _MACHINE_PATH.finditer(text)})
+    assert not paths, f"{page}.html prints paths of the build machine: {paths[:5]}"
+    assert str(ROOT) not in soup.get_text(), f"{page}.html names the repository's absolute path"
+    bars = sorted({m.group(0) for text in outputs for m in _PROGRESS.finditer(text)})
+    assert not bars, f"{page}.html keeps progress-bar residue: {bars[:5]}"
+
+
+@pytest.mark.parametrize("page", _chapter_pages())
+def test_first_screen_is_prose_with_the_set_up_folded(html_dir, page):
+    """Title, stamp and introduction come first; every code cell before the first section is folded."""
+    article = _soup(html_dir, page).find("article")
+    title = article.find("h1") if article else None
+    assert title is not None, f"{page}.html has no title in its article"
+    folded = {"tag_hide-input", "tag_hide-cell", "tag_remove-input", "tag_remove-cell"}
+    seen_prose = False
+    for el in title.find_all_next():
+        if el.name == "h2":
+            break
+        if el.name == "p" and len(el.get_text(strip=True)) > 80 and not el.find_parent("div", class_="cell"):
+            seen_prose = True
+        classes = set(el.get("class") or [])
+        if el.name == "div" and "cell" in classes:
+            assert classes & folded, (
+                f"{page}.html shows an unfolded code cell before its first section: "
+                f"{el.get_text(' ', strip=True)[:80]!r}; tag it hide-input (set-up) or hide-cell")
+            assert seen_prose, f"{page}.html shows code before its introduction"
+    else:
+        pytest.fail(f"{page}.html has no section heading after its title")

@@ -194,3 +194,20 @@ def test_headings_never_skip_a_level(nb):
                     jumps.append(line)
                 level = new
     assert not jumps, f"{nb.name}: headings that skip a level: {jumps}"
+
+
+@pytest.mark.parametrize("nb", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_first_screen_is_prose_and_set_up_is_folded(nb):
+    """A chapter opens with its title and introduction; set-up code sits behind a toggle."""
+    cells = json.loads(nb.read_text())["cells"]
+    assert cells[0]["cell_type"] == "markdown" and "".join(cells[0]["source"]).startswith("# "), (
+        f"{nb.name}: the first cell must be the title and introduction")
+    folded = {"hide-input", "hide-cell", "remove-input", "remove-cell"}
+    unfolded = []
+    for i, c in enumerate(cells):
+        if c["cell_type"] == "markdown" and re.search(r"^## ", "".join(c["source"]), re.M):
+            break
+        if c["cell_type"] == "code" and not folded & set(c.get("metadata", {}).get("tags", [])):
+            unfolded.append(i)
+    assert not unfolded, (f"{nb.name}: code cells {unfolded} come before the first section unfolded; "
+                          "tag set-up cells hide-input (parameters, sizes) or hide-cell (imports)")
