@@ -10,12 +10,12 @@
   worker and on the Dask stage engine, with each pool (CPU, model) grown alone from 1 to 2
   workers (``stage_scaling``; at most the machine's free cores can show up as a gain).
 
-The summary writes the ratios to ``_build/benchmarks/detection.json`` and checks the
-scattered layout's NMS ratios against the aim of at most 2x OpenCV's time. Two runs on the
-2-core machine (30 Nov 2026, shared and idle) gave 0.13-0.18x at 10^3 boxes and 0.04-0.05x at 10^4
-(the sweep over candidate pairs does about n log n work where OpenCV's loop does n x kept),
-and, clustered, 1.8-2.8x at 10^3 (under a millisecond, where NumPy's per-call overhead
-outweighs OpenCV's C++ loop over few kept boxes) and 0.34x at 10^4.
+The summary writes the ratios to ``_build/benchmarks/detection.json`` and checks every
+layout's NMS ratio against at most 1x OpenCV's time. On the 2-core machine (5 Dec 2026, with
+other work running) the banded sweep and the round-based greedy pass gave 0.08x at 10^3
+scattered boxes and 0.01x at 10^4, and, clustered, 0.83x at 10^3 and 0.10x at 10^4 (the
+previous per-kept-box loop: 1.8-2.8x clustered at 10^3, where NumPy's per-call overhead
+outweighed OpenCV's C++ loop over few kept boxes).
 """
 
 from __future__ import annotations
@@ -150,4 +150,5 @@ def test_summary(benchmark):
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(RESULTS, indent=2))
     print(json.dumps(RESULTS, indent=2))
-    assert max(RESULTS[f"nms_ratio_{k}"] for k in ("1000", "10000")) <= 2.0, RESULTS
+    # at most OpenCV's time in every layout, the clustered one (detector output) included
+    assert max(RESULTS[f"nms_ratio_{k}"] for k in keys) <= 1.0, RESULTS
