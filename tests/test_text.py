@@ -154,6 +154,20 @@ def test_incremental_add_equals_a_rebuild():
     assert grown.search(["montreal"], 1)[0].tolist() == [4]
 
 
+def test_top_k_equals_a_full_sort_with_ties_broken_by_id():
+    rng = np.random.default_rng(0)
+    vocab = ["red", "blue", "bag", "coat", "shoe"]
+    docs = [list(rng.choice(vocab, size=int(rng.integers(1, 4)))) for _ in range(300)]
+    idx = InvertedIndex()
+    idx.add(docs)
+    for q in (["red"], ["bag", "coat"], ["shoe", "shoe", "blue"]):
+        s = idx.scores(q)
+        hit = np.flatnonzero(s > 0)
+        full = hit[np.lexsort((hit, -s[hit]))]   # many exact ties: documents with equal tokens
+        for k in (1, 7, 50, 1000):
+            assert idx.search(q, k)[0].tolist() == full[:k].tolist()
+
+
 def test_search_on_empty_query_or_index_returns_nothing():
     assert InvertedIndex().search(["red"], 5)[0].tolist() == []
     idx = InvertedIndex()

@@ -48,6 +48,11 @@ class InvertedIndex:
         self._postings: dict[str, tuple[list[int], list[int]]] = {}
         self._lengths: list[int] = []
         self._cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        # Each term's BM25 weights depend on N and the mean length, so they are computed at
+        # the first query after an add and kept until the next add: a query then sums a few
+        # cached vectors, as an eagerly scored index does, and a new upload still counts at once.
+        self._weights: dict[str, np.ndarray] = {}
+        self._norm: np.ndarray | None = None
 
     @property
     def n_docs(self) -> int:
@@ -67,6 +72,9 @@ class InvertedIndex:
                 tfs.append(int(c))
                 self._cache.pop(t, None)
             self._lengths.append(len(tokens))
+        if len(docs):
+            self._weights.clear()
+            self._norm = None
         return np.arange(start, self.n_docs)
 
     def postings(self, term: str) -> tuple[np.ndarray, np.ndarray]:
@@ -87,17 +95,23 @@ class InvertedIndex:
         """BM25 score of every document for the tokenised ``query`` (0 where no term matches)."""
         query = _check_tokens(query, "query")
         out = np.zeros(self.n_docs)
-        if not self.n_docs:
-            return out
-        lengths = np.asarray(self._lengths, dtype=np.float64)
-        avgdl = max(lengths.mean(), 1e-12)
         for t in query:
-            ids, tf = self.postings(t)
-            if not len(ids):
-                continue
-            norm = self.k1 * (1.0 - self.b + self.b * lengths[ids] / avgdl)
-            out[ids] += self.idf(t) * tf * (self.k1 + 1.0) / (tf + norm)
+            ids, w = self._term_weights(t)
+            out[ids] += w
         return out
+
+    def _term_weights(self, term: str) -> tuple[np.ndarray, np.ndarray]:
+        """Posting ids of ``term`` and each one's BM25 weight under the current statistics."""
+        ids, tf = self.postings(term)
+        w = self._weights.get(term)
+        if w is None:
+            if self._norm is None:
+                lengths = np.asarray(self._lengths, dtype=np.float64)
+                avgdl = max(lengths.mean(), 1e-12) if len(lengths) else 1.0
+                self._norm = self.k1 * (1.0 - self.b + self.b * lengths / avgdl)
+            w = self.idf(term) * tf * (self.k1 + 1.0) / (tf + self._norm[ids]) if len(ids) else tf
+            self._weights[term] = w
+        return ids, w
 
     def search(self, query: list[str], k: int) -> tuple[np.ndarray, np.ndarray]:
         """Top-``k`` document ids and scores, best first; only documents sharing a term.
@@ -108,6 +122,10 @@ class InvertedIndex:
         k = check_int(k, "k", low=1)
         s = self.scores(query)
         hit = np.flatnonzero(s > 0)
+        if len(hit) > k:
+            # only scores at or above the k-th best can make the list (ties kept for the id order)
+            kth = np.partition(s[hit], len(hit) - k)[len(hit) - k]
+            hit = hit[s[hit] >= kth]
         order = hit[np.lexsort((hit, -s[hit]))][:k]
         return order, s[order]
 

@@ -13,7 +13,11 @@
 Corpus: 5,000 uploads and 500 queries from :func:`mlsd_lib.video.corpus.make_video_corpus`'s
 metadata generator. Compare the ``mean`` column of the rows of a group; the summary test writes
 the BM25 time ratios (ours over bm25s, ours over the sparse matrix) to
-``_build/benchmarks/text_search.json``. Run the whole module for the summary.
+``_build/benchmarks/text_search.json`` and holds ours to at most 1x bm25s's time. Each term's
+BM25 weights are computed at its first query after an upload and cached until the next one,
+so a query sums a few cached vectors and keeps only the scores that can reach the top k: on
+the 2-core machine (5 Dec 2026, with other work running) 0.48x bm25s, where recomputing the
+weights per query had been 1.3-4.7x. Run the whole module for the summary.
 """
 
 from __future__ import annotations
@@ -144,3 +148,4 @@ def test_summary(benchmark):
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(RESULTS, indent=2))
     print(json.dumps(RESULTS, indent=2))
+    assert RESULTS["bm25_ratio_over_bm25s"] <= 1.0, RESULTS
