@@ -1,8 +1,9 @@
 """Chapter 6 performance checks (``make bench``; skipped by the default ``pytest`` run).
 
 - WALS time per iteration and precision@10 against ``implicit``'s ALS, same factors,
-  iterations and split (issue target: <= 1.5x its time at >= its precision@10).
-- Recommendation latency p99 at 10^6 items (target: <= 50 ms on the 2-core machine).
+  iterations and split: at most 1x its time at >= its precision@10 (5 Dec 2026, with other
+  work on the 2-core machine: 38.6 vs 41.4 ms per iteration, 0.93x, precision@10 equal).
+- Recommendation latency p99 at 10^6 items (at most 50 ms on the 2-core machine).
 
 The ratios are printed, not asserted: timings on a shared machine are not test material.
 """
@@ -79,4 +80,4 @@ def test_latency_at_a_million_items(benchmark):
             lat.append(1e3 * (time.perf_counter() - t0))
 
     benchmark.pedantic(run, rounds=1, iterations=1)
-    print(f"\ncandidate generation at 10^6 items: p99 {np.percentile(lat, 99):.1f} ms (target <= 50 ms)")
+    print(f"\ncandidate generation at 10^6 items: p99 {np.percentile(lat, 99):.1f} ms (bound: 50 ms)")
