@@ -67,8 +67,11 @@ book-smoke: env
 	MLSD_SIZE=smoke MLSD_CLAIMS_DIR=$(CURDIR)/_build/smoke/claims \
 	  $(OFFLINE) $(VENV)/bin/jupyter-book build . -W -n --keep-going --path-output _build/smoke
 
+# Two workers, one per core: each chapter's notebook tests stay together on one worker
+# (tests/conftest.py groups them) while the unit tests are shared out one by one.
+TEST_WORKERS ?= 2
 test: env
-	$(OFFLINE) $(PY) -m pytest $(PYTEST_ARGS)
+	$(OFFLINE) $(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # What a reader sees: every built page in headless Chromium, with the network cut.
 page-test: env

@@ -31,10 +31,27 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 # The notebooks' second-seed run draws its seed afresh for every test run; a failure names it,
 # and MLSD_SECOND_SEED=N replays it.
 SECOND_SEED = int(os.environ.get("MLSD_SECOND_SEED") or 1 + secrets.randbelow(10_000))
+# pytest-xdist starts its workers after the controller has read this file, and they inherit its
+# environment: every worker runs the chapters under the same second seed.
+os.environ["MLSD_SECOND_SEED"] = str(SECOND_SEED)
 
 
 def pytest_report_header(config):
     return f"notebook second-seed runs use SEED={SECOND_SEED} (replay with MLSD_SECOND_SEED={SECOND_SEED})"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Keep each chapter's notebook tests together, in order, on one pytest-xdist worker.
+
+    The follow-on tests of a chapter (its claim records, its second seed, its determinism
+    check) read what the chapter's first run left in this process, so `make test`'s workers
+    share out whole chapters (``--dist loadgroup``) and the unit tests one by one.
+    """
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        nb = callspec.params.get("nb") if callspec else None
+        if item.nodeid.startswith("tests/test_notebooks.py") and isinstance(nb, Path):
+            item.add_marker(pytest.mark.xdist_group(nb.stem))
 
 
 def chapter_notebooks() -> list[Path]:
