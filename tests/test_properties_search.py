@@ -178,7 +178,7 @@ def _measure(kw):
     idx = ann.build(kw["kind"], x, **KIND_PARAMS[kw["kind"]])
     return (AE.measure_index(idx, x[:4], exact, kw["k"]),
             AE.distance_computations(idx, x[:4], kw["k"]) if kw["kind"] in ("flat", "ivf", "hnsw") else 1.0,
-            AE.recall_per_query(idx.search(x[:4], kw["k"])[0], exact, kw["k"]))
+            ann.recall_per_query(idx.search(x[:4], kw["k"])[0], exact, kw["k"]))
 
 
 ANN_EVAL = [
@@ -203,7 +203,7 @@ ANN_EVAL = [
          lambda r, kw: (finite_dict({k: v for k, v in r[0].items() if k != "index"}, 0),
                         probability(r[0][f"recall@{kw['k']}"]), finite_float(r[1], 0), finite_array(r[2], 0, 1))
          and None,
-         call=_measure, covers=(AE.distance_computations, AE.recall_per_query), examples=8),
+         call=_measure, covers=(AE.distance_computations, ann.recall_per_query), examples=8),
     Case(AE.memory_table, st.tuples(floats_array(3, 1, 1e12), st.integers(1, 512)).map(
         lambda t: {"n_images": t[0], "d": t[1], "pq_bytes": 16, "id_bytes": 8}),
          lambda r, kw: finite_array(r.to_numpy(dtype=float), 0),
@@ -223,7 +223,7 @@ def test_distance_computations_and_recall_per_query_reject_bad_input():
     with pytest.raises(ValueError, match="queries"):
         AE.distance_computations(ann.build("flat", x), np.full((1, 6), np.nan))
     with pytest.raises(ValueError, match="approx_ids"):
-        AE.recall_per_query([[np.inf]], [[1]], 1)
+        ann.recall_per_query([[np.inf]], [[1]], 1)
 
 
 def test_intrinsic_dimension_of_duplicates_is_zero_not_nan():

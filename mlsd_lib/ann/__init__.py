@@ -1,7 +1,7 @@
 """Approximate nearest-neighbour search: one interface over faiss and a NumPy RP forest.
 
 - ``index`` — :func:`build` any index from a short name (flat, IVF, PQ, IVF-PQ, HNSW, LSH,
-  RP forest) behind faiss's verbs (``add``, ``search``); sharding; :func:`neighbour_recall`
+  RP forest) behind faiss's verbs (``add``, ``search``); sharding; :func:`neighbour_recall` and :func:`recall_per_query`
 - ``rpforest`` — the random-projection forest (Annoy style), written for reading
 - ``measure`` — recall, queries per second, memory and distance counts of an index, and
   synthetic corpora calibrated to be as hard as real embeddings
@@ -17,6 +17,7 @@ from mlsd_lib.ann.index import (
     build_sharded,
     default_pq_m,
     neighbour_recall,
+    recall_per_query,
 )
 from mlsd_lib.ann.measure import (
     calibrate_spread,
@@ -27,7 +28,6 @@ from mlsd_lib.ann.measure import (
     memory_bandwidth_gbs,
     memory_table,
     nn_distance_ratio,
-    recall_per_query,
     recall_profile,
 )
 from mlsd_lib.ann.rpforest import RPForest

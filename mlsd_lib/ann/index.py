@@ -56,7 +56,10 @@ def _as_vectors(x: ArrayLike, name: str, dim: int | None = None) -> np.ndarray:
     arr = as_array(x, name, ndim=2)
     if dim is not None and arr.shape[1] != dim:
         raise ValueError(f"{name} must have {dim} columns (the index dimension), got {arr.shape[1]}")
-    return np.ascontiguousarray(arr, dtype=np.float32)
+    out = np.ascontiguousarray(arr, dtype=np.float32)
+    if not np.isfinite(out).all():
+        raise ValueError(f"{name} holds values too large for float32 (|x| > 3.4e38); rescale them")
+    return out
 
 
 @dataclass
@@ -362,17 +365,32 @@ class _ShardMerge:
 def neighbour_recall(approx_ids: ArrayLike, exact_ids: ArrayLike, k: int) -> float:
     """Fraction of the exact top-``k`` neighbours that the approximate search also returned.
 
+    The mean over queries of :func:`recall_per_query`.
+
     Examples
     --------
     >>> neighbour_recall([[1, 2, 9]], [[1, 2, 3]], k=3)
     0.6666666666666666
     """
+    return float(recall_per_query(approx_ids, exact_ids, k).mean())
+
+
+def recall_per_query(approx_ids: ArrayLike, exact_ids: ArrayLike, k: int = 10) -> np.ndarray:
+    """recall@k of each query: the share of its exact top-``k`` that the index returned.
+
+    The mean over queries is :func:`neighbour_recall`; one value per query lets a
+    comparison of two indexes be bootstrapped over queries.
+
+    Examples
+    --------
+    >>> recall_per_query([[1, 2], [3, 9]], [[2, 1], [3, 4]], k=2).tolist()
+    [1.0, 0.5]
+    """
+    k = check_int(k, "k", low=1)
     a = as_array(approx_ids, "approx_ids", ndim=2, dtype="int")
     e = as_array(exact_ids, "exact_ids", ndim=2, dtype="int")
-    k = check_int(k, "k", low=1)
-    if a.shape[0] != e.shape[0]:
-        raise ValueError(f"approx_ids and exact_ids need the same number of queries, got {a.shape[0]} and {e.shape[0]}")
+    if len(a) != len(e):
+        raise ValueError(f"approx_ids and exact_ids must have one row per query, got {len(a)} and {len(e)}")
     if a.shape[1] < k or e.shape[1] < k:
-        raise ValueError(f"both id arrays need at least k={k} columns")
-    hits = sum(len(np.intersect1d(ar[:k], er[:k])) for ar, er in zip(a, e, strict=True))
-    return hits / (k * a.shape[0])
+        raise ValueError(f"k ({k}) exceeds the number of returned ids")
+    return np.array([len(set(ar[:k].tolist()) & set(er[:k].tolist())) / k for ar, er in zip(a, e, strict=True)])

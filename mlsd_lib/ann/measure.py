@@ -293,22 +293,3 @@ def recall_profile(
             for label, cfg in configs.items()}
 
 
-def recall_per_query(approx_ids: ArrayLike, exact_ids: ArrayLike, k: int = 10) -> np.ndarray:
-    """recall@k of each query: the share of its exact top-``k`` that the index returned.
-
-    The mean over queries is :func:`mlsd_lib.ann.neighbour_recall`; one value per query lets a
-    comparison of two indexes be bootstrapped over queries.
-
-    Examples
-    --------
-    >>> recall_per_query([[1, 2], [3, 9]], [[2, 1], [3, 4]], k=2).tolist()
-    [1.0, 0.5]
-    """
-    k = check_int(k, "k", low=1)
-    a = as_array(approx_ids, "approx_ids", ndim=2, dtype="int")
-    e = as_array(exact_ids, "exact_ids", ndim=2, dtype="int")
-    if len(a) != len(e):
-        raise ValueError(f"approx_ids and exact_ids must have one row per query, got {len(a)} and {len(e)}")
-    if a.shape[1] < k or e.shape[1] < k:
-        raise ValueError(f"k ({k}) exceeds the number of returned ids")
-    return np.array([len(set(ar[:k].tolist()) & set(er[:k].tolist())) / k for ar, er in zip(a, e, strict=True)])
