@@ -177,3 +177,21 @@ def test_fit_and_evaluate_and_grid_match_manual_fits():
         fit_and_evaluate_mf(R.toarray(), R, rel, loss="all", w=1.0, reg=1.0, **kw)
     with pytest.raises(ValueError, match="at least one value"):
         mf_grid_search(R, R, rel, [], [1.0], **kw)
+
+
+@pytest.mark.parametrize("cg_steps", [None, 3])
+def test_fit_checks_the_feedback_matrix_once_not_every_epoch(monkeypatch, cg_steps):
+    """Validate once, at the door: the epoch loop runs on the private, unchecked cores."""
+    from mlsd_lib.recsys import base, mf
+
+    calls = []
+    real = base.check_feedback
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(mf, "check_feedback", counting)
+    R = sp.csr_matrix(np.eye(6) + np.eye(6, k=1))
+    mf.MatrixFactorization(2, loss="weighted", w=0.5, epochs=5, cg_steps=cg_steps, seed=0).fit(R)
+    assert len(calls) == 1

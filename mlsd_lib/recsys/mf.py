@@ -80,8 +80,11 @@ def mf_objective(R: sp.spmatrix, U: ArrayLike, V: ArrayLike, w: float, reg: floa
     2.0
     """
     U, V, R = check_factors(U, V, R)
-    w = check_float(w, "w", low=0, high=1)
-    reg = check_float(reg, "reg", low=0)
+    return _objective(R, U, V, check_float(w, "w", low=0, high=1), check_float(reg, "reg", low=0))
+
+
+def _objective(R: sp.csr_matrix, U: np.ndarray, V: np.ndarray, w: float, reg: float) -> float:
+    # mf_objective's core, for callers that validated R, U and V once at their own door
     rows = np.repeat(np.arange(R.shape[0]), np.diff(R.indptr))
     pred = np.einsum("ij,ij->i", U[rows], V[R.indices])
     observed = float(np.sum((R.data - pred) ** 2))
@@ -119,6 +122,12 @@ def als_step(
     reg = check_float(reg, "reg", low=0)
     if cg_steps is not None:
         cg_steps = check_int(cg_steps, "cg_steps", low=1)
+    return _als_step(R, X, Y, w, reg, cg_steps)
+
+
+def _als_step(R: sp.csr_matrix, X: np.ndarray, Y: np.ndarray, w: float, reg: float,
+              cg_steps: int | None) -> np.ndarray:
+    # als_step's core: the fit loop calls it twice an epoch on matrices it checked once
     k = Y.shape[1]
     G = w * (Y.T @ Y) + reg * np.eye(k)
     if cg_steps is None:
@@ -268,7 +277,7 @@ class MatrixFactorization(TopKRecommender):
         m, n = R.shape
         self.user_factors_ = rng.normal(0, self.init_scale, (m, self.n_factors))
         self.item_factors_ = rng.normal(0, self.init_scale, (n, self.n_factors))
-        self.history_ = [self.objective(R)] if track_loss else []
+        self.history_ = [self._loss(R)] if track_loss else []
         epochs = range(self.epochs)
         if progress:
             from mlsd_lib.runtime import progress as progress_bar
@@ -283,10 +292,10 @@ class MatrixFactorization(TopKRecommender):
                 self.user_factors_ = self._half_step(S, self.user_factors_, self.item_factors_)
                 self.item_factors_ = self._half_step(St, self.item_factors_, self.user_factors_)
             elif self.solver == "wals":
-                self.user_factors_ = als_step(R, self.user_factors_, self.item_factors_,
-                                              self.w, self.reg, self.cg_steps)
-                self.item_factors_ = als_step(Rt, self.item_factors_, self.user_factors_,
-                                              self.w, self.reg, self.cg_steps)
+                self.user_factors_ = _als_step(R, self.user_factors_, self.item_factors_,
+                                               self.w, self.reg, self.cg_steps)
+                self.item_factors_ = _als_step(Rt, self.item_factors_, self.user_factors_,
+                                               self.w, self.reg, self.cg_steps)
             else:
                 with np.errstate(over="ignore", invalid="ignore"):
                     self._sgd_epoch(R, rng)
@@ -296,8 +305,12 @@ class MatrixFactorization(TopKRecommender):
                     raise ValueError(f"SGD diverged (non-finite embeddings) at learning_rate="
                                      f"{self.learning_rate}; lower it, or pass None for the default")
             if track_loss:
-                self.history_.append(self.objective(R))
+                self.history_.append(self._loss(R))
         return self
+
+    def _loss(self, R: sp.csr_matrix) -> float:
+        # R was checked once by fit; the factors are the model's own
+        return _objective(R, self.user_factors_, self.item_factors_, self.w, self.reg)
 
     def _half_step(self, S: sp.csr_matrix, X: np.ndarray, Y: np.ndarray) -> np.ndarray:
         # what als_step does, without validating the same matrices again every half-step
