@@ -25,7 +25,9 @@ module                                  chapter   concern
 ``regression``, ``ranking``,                      scikit-learn
 ``diversity``)
 ``losses``                              1         focal and class-balanced losses
-``training``                            all       the one ``fit`` loop, small models, DDP demo
+``training`` (``loop``, ``linear``,     all       the one ``fit`` loop and the networks it
+``distributed``)                                  trains; small models with their own
+                                                  optimiser; data-parallel training (DDP)
 ``model_selection``                     1         repeated hold-out comparisons
 ``serving``                             1, 2, 6   compression, batch vs online, latency timing,
                                                   capacity at the source's scale
@@ -64,6 +66,12 @@ module                                  chapter   concern
 ``evaluate``, ``enforcement``,                    fusion and four framings, per-positive metrics,
 ``widgets``)                                      removal, demotion, review queue, post composer
 ======================================  ========  ===============================================
+
+Moves (old import paths keep working through each package's ``__init__``):
+
+- 5 Dec 2026: ``training.py`` became the ``training`` package (``loop``, ``linear``,
+  ``distributed``); ``ann.recall_per_query`` moved from ``measure`` to ``index``, beside
+  ``neighbour_recall``, which is now its mean.
 """
 
 from mlsd_lib.runtime import resolve_size, seed_everything, set_threads

@@ -1,4 +1,5 @@
-"""Training loops and small models in torch (source ch. 1, "Model development").
+"""The one training loop, :func:`fit`, and the networks trained through it (source ch. 1,
+"Model development"): small MLPs, the embedding classifier, ``train_network`` and ``predict``.
 
 Introduced in chapter 1, "Model development". Everything is seeded and runs on the CPU.
 """
@@ -7,9 +8,6 @@ from __future__ import annotations
 
 import copy
 import math
-import os
-import sys
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,7 +20,6 @@ from torch import nn
 from mlsd_lib._validation import (
     as_array,
     check_choice,
-    check_finite,
     check_float,
     check_ids,
     check_int,
@@ -65,123 +62,6 @@ def make_mlp(in_dim: int, hidden: Sequence[int] = (64, 32), dropout: float = 0.0
 def count_parameters(model: nn.Module) -> int:
     """Number of trainable parameters."""
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
-
-
-@dataclass
-class LinearClassifier:
-    """Logistic regression fitted by full-batch L-BFGS with a choice of loss.
-
-    ``loss="bce"`` is ordinary logistic regression; ``"focal"`` uses :func:`focal_loss` with
-    ``gamma`` and ``alpha`` (``alpha`` weights the positive class, ``None`` weights both alike).
-    ``sample_weight`` re-weights the loss per example (class-balanced weighting).
-
-    Examples
-    --------
-    >>> X = np.array([[0.0], [1.0], [2.0], [3.0]]); y = np.array([0, 0, 1, 1])
-    >>> LinearClassifier().fit(X, y).predict_proba(X).round(1).tolist()[0] < 0.5
-    True
-    """
-
-    loss: str = "bce"
-    gamma: float = 2.0
-    l2: float = 1e-3
-    max_iter: int = 200
-    alpha: float | None = None
-    weight_: torch.Tensor | None = field(default=None, init=False, repr=False)
-
-    def fit(self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None) -> LinearClassifier:
-        check_choice(self.loss, "loss", ("bce", "focal"))
-        l2 = check_float(self.l2, "l2", low=0)
-        Xt, yt = _xy(X, y, binary=True)
-        w_s = None
-        if sample_weight is not None:
-            ws = as_array(sample_weight, "sample_weight", ndim=1)
-            check_same_length(X=Xt, sample_weight=ws)
-            if (ws < 0).any():
-                raise ValueError("sample_weight must be non-negative")
-            w_s = torch.as_tensor(ws, dtype=torch.float32)
-        torch.manual_seed(0)
-        w = torch.zeros(Xt.shape[1] + 1, requires_grad=True)
-        opt = torch.optim.LBFGS([w], lr=1.0, max_iter=check_int(self.max_iter, "max_iter", low=1),
-                                line_search_fn="strong_wolfe", tolerance_grad=1e-9, tolerance_change=1e-12)
-
-        def closure():
-            opt.zero_grad()
-            z = Xt @ w[:-1] + w[-1]
-            if self.loss == "focal":
-                loss = focal_loss(z, yt, gamma=self.gamma, alpha=self.alpha, weight=w_s)
-            elif w_s is not None:
-                loss = (nn.functional.binary_cross_entropy_with_logits(z, yt, reduction="none") * w_s).sum() / w_s.sum()
-            else:
-                loss = nn.functional.binary_cross_entropy_with_logits(z, yt)
-            loss = loss + l2 * (w[:-1] ** 2).sum()
-            loss.backward()
-            return loss
-
-        opt.step(closure)
-        self.weight_ = w.detach()
-        return self
-
-    def decision_function(self, X: ArrayLike) -> np.ndarray:
-        if self.weight_ is None:
-            raise ValueError("LinearClassifier is not fitted; call fit first")
-        Xa = as_array(X, "X", ndim=2)
-        if Xa.shape[1] != len(self.weight_) - 1:
-            raise ValueError(f"X must have {len(self.weight_) - 1} columns, got {Xa.shape[1]}")
-        return (torch.as_tensor(Xa, dtype=torch.float32) @ self.weight_[:-1] + self.weight_[-1]).numpy()
-
-    def predict_proba(self, X: ArrayLike) -> np.ndarray:
-        """Probability of the positive class, shape (n,)."""
-        return 1.0 / (1.0 + np.exp(-self.decision_function(X)))
-
-
-def logistic_gd_curve(X: ArrayLike, y: ArrayLike, lr: float = 0.5, epochs: int = 500,
-                      return_weights: bool = False) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
-    """Training loss of logistic regression after each step of full-batch gradient descent.
-
-    Used to compare how fast optimisation converges on differently scaled features. With
-    ``return_weights=True`` it also returns the final weights (bias last), e.g. to score a
-    validation split when choosing the learning rate.
-
-    Examples
-    --------
-    >>> curve = logistic_gd_curve([[0.0], [1.0]], [0, 1], epochs=3)
-    >>> bool(curve[-1] < curve[0])
-    True
-    >>> curve, w = logistic_gd_curve([[0.0], [1.0]], [0, 1], epochs=3, return_weights=True)
-    >>> w.shape
-    (2,)
-    """
-    Xa = as_array(X, "X", ndim=2)
-    ya = as_array(y, "y", ndim=1, dtype="bool").astype(float)
-    check_same_length(X=Xa, y=ya)
-    lr = check_float(lr, "lr", low=0, low_open=True)
-    epochs = check_int(epochs, "epochs", low=1)
-    Xb = np.hstack([Xa, np.ones((len(Xa), 1))])
-    w = np.zeros(Xb.shape[1])
-    losses = np.empty(epochs)
-    for t in range(epochs):
-        z = Xb @ w
-        p = 1 / (1 + np.exp(-z))
-        losses[t] = np.mean(np.logaddexp(0, z) - ya * z)
-        w -= lr * Xb.T @ (p - ya) / len(ya)
-    if return_weights:
-        return losses, w
-    return losses
-
-
-def epochs_to_reach(curve: ArrayLike, target: float) -> int:
-    """First epoch (1-based) at which a loss curve is at or below ``target``; ``len+1`` if never.
-
-    Examples
-    --------
-    >>> epochs_to_reach([3.0, 2.0, 1.0], 2.0)
-    2
-    """
-    c = as_array(curve, "curve", ndim=1)
-    target = check_float(target, "target")
-    hit = np.flatnonzero(c <= target)
-    return int(hit[0] + 1) if len(hit) else len(c) + 1
 
 
 @dataclass
@@ -421,7 +301,7 @@ def fit_embedding_classifier(
 ) -> EmbeddingClassifier:
     """Train an :class:`EmbeddingClassifier` with binary cross-entropy and Adam."""
     card = [check_int(c, "cardinalities", low=1) for c in check_sequence(cardinalities, "cardinalities")]
-    codes = as_array(codes, "codes", ndim=2, dtype="int")
+    codes = as_array(codes, "codes", ndim=2, dtype="ids")
     if codes.shape[1] != len(card):
         raise ValueError(f"codes has {codes.shape[1]} columns but cardinalities lists {len(card)}")
     c = torch.as_tensor(np.column_stack([check_ids(codes[:, j], "codes", n, of=f"categories of column {j}")
@@ -441,123 +321,3 @@ def fit_embedding_classifier(
 
 
 # --- Distributed data-parallel training -------------------------------------------------
-
-def _ddp_worker(rank: int, world_size: int, init_file: str, X: torch.Tensor, y: torch.Tensor,
-                hidden: int, steps: int, global_batch: int, lr: float, seeds: tuple[int, ...], out: str) -> None:
-    import torch.distributed as dist
-    from torch.nn.parallel import DistributedDataParallel
-
-    torch.set_num_threads(1)
-    if sys.platform.startswith("linux"):
-        # Bind gloo to loopback: in a sandbox without network (our tests) the host name may not resolve.
-        os.environ.setdefault("GLOO_SOCKET_IFNAME", "lo")
-    dist.init_process_group("gloo", init_method=f"file://{init_file}", rank=rank, world_size=world_size)
-    local = global_batch // world_size
-    for seed in seeds:  # one process group, several seeded runs: spawning costs more than training
-        torch.manual_seed(seed)
-        model = DistributedDataParallel(make_mlp(X.shape[1], (hidden,)))
-        opt = torch.optim.SGD(model.parameters(), lr=lr)
-        for step in range(steps):
-            start = (step * global_batch) % (len(X) - global_batch + 1)
-            # Each rank takes its own contiguous shard of the same global batch.
-            sl = slice(start + rank * local, start + (rank + 1) * local)
-            opt.zero_grad()
-            loss = nn.functional.binary_cross_entropy_with_logits(model(X[sl]).squeeze(-1), y[sl])
-            loss.backward()  # DDP all-reduces (averages) gradients across ranks here
-            opt.step()
-        if rank == 0:
-            torch.save(model.module.state_dict(), f"{out}.{seed}")
-    dist.barrier()
-    dist.destroy_process_group()
-
-
-def _check_ddp_args(X, y, hidden, steps, global_batch, lr, seed) -> tuple[torch.Tensor, torch.Tensor]:
-    for name, t in (("X", X), ("y", y)):
-        if not isinstance(t, torch.Tensor):
-            raise TypeError(f"{name} must be a torch tensor, got {type(t).__name__}")
-    check_finite(X, "X")
-    check_finite(y, "y")
-    check_int(hidden, "hidden", low=1)
-    check_int(steps, "steps", low=1)
-    check_int(global_batch, "global_batch", low=1, high=len(X))
-    check_float(lr, "lr", low=0, low_open=True)
-    check_int(seed, "seed", low=0)
-    return X, y
-
-
-def train_single_process(X: torch.Tensor, y: torch.Tensor, hidden: int, steps: int, global_batch: int,
-                         lr: float, seed: int) -> nn.Module:
-    """The reference run: one process, the whole global batch per SGD step."""
-    X, y = _check_ddp_args(X, y, hidden, steps, global_batch, lr, seed)
-    torch.manual_seed(seed)
-    model = make_mlp(X.shape[1], (hidden,))
-    opt = torch.optim.SGD(model.parameters(), lr=lr)
-    for step in range(steps):
-        start = (step * global_batch) % (len(X) - global_batch + 1)
-        sl = slice(start, start + global_batch)
-        opt.zero_grad()
-        nn.functional.binary_cross_entropy_with_logits(model(X[sl]).squeeze(-1), y[sl]).backward()
-        opt.step()
-    return model
-
-
-def compare_ddp_to_single_process(
-    X: ArrayLike, y: ArrayLike, world_size: int = 2, hidden: int = 16, steps: int = 20,
-    global_batch: int = 64, lr: float = 0.1, seed: int = 0,
-) -> dict[str, float]:
-    """Train the same MLP with DDP on ``world_size`` gloo processes and in one process.
-
-    Both see the same global batch each step; DDP splits it across ranks and averages the
-    gradients, which for a mean loss over equal shards is the full-batch gradient. Returns the
-    largest absolute difference between the two runs' final weights.
-    """
-    return compare_ddp_over_seeds(X, y, [seed], world_size=world_size, hidden=hidden, steps=steps,
-                                  global_batch=global_batch, lr=lr)[0]
-
-
-def compare_ddp_over_seeds(
-    X: ArrayLike, y: ArrayLike, seeds: Sequence[int], world_size: int = 2, hidden: int = 16, steps: int = 20,
-    global_batch: int = 64, lr: float = 0.1,
-) -> list[dict[str, float]]:
-    """:func:`compare_ddp_to_single_process` for several seeds, in one set of worker processes.
-
-    Returns one result dict per seed (with its ``seed``), so the agreement can be judged over
-    seeds rather than from one run.
-    """
-    seeds = tuple(check_int(s, "seeds", low=0) for s in check_sequence(seeds, "seeds"))
-    if not seeds or len(set(seeds)) != len(seeds):
-        raise ValueError(f"seeds must be a non-empty sequence of distinct integers, got {seeds}")
-    Xt, yt = _xy(X, y, binary=True)
-    hidden = check_int(hidden, "hidden", low=1)
-    steps = check_int(steps, "steps", low=1)
-    lr = check_float(lr, "lr", low=0, low_open=True)
-    world_size = check_int(world_size, "world_size", low=1, high=8)
-    global_batch = check_int(global_batch, "global_batch", low=world_size)
-    if global_batch % world_size:
-        raise ValueError(f"global_batch ({global_batch}) must be divisible by world_size ({world_size})")
-    if global_batch > len(Xt):
-        raise ValueError(f"global_batch ({global_batch}) exceeds the number of rows ({len(Xt)})")
-    import torch.multiprocessing as mp
-
-    with tempfile.TemporaryDirectory() as tmp:
-        init_file, out = os.path.join(tmp, "rendezvous"), os.path.join(tmp, "ddp.pt")
-        mp.start_processes(
-            _ddp_worker, args=(world_size, init_file, Xt, yt, hidden, steps, global_batch, lr, seeds, out),
-            nprocs=world_size, join=True, start_method="spawn",
-        )
-        ddp_states = {seed: torch.load(f"{out}.{seed}") for seed in seeds}
-    results = []
-    for seed in seeds:
-        single = train_single_process(Xt, yt, hidden, steps, global_batch, lr, seed).state_dict()
-        diff = max((ddp_states[seed][k] - single[k]).abs().max().item() for k in single)
-        change = max((single[k] - make_mlp_state(Xt.shape[1], hidden, seed)[k]).abs().max().item() for k in single)
-        results.append({"max_abs_weight_diff": diff, "max_abs_weight_change": change, "world_size": world_size,
-                        "seed": seed})
-    return results
-
-
-def make_mlp_state(in_dim: int, hidden: int, seed: int) -> dict[str, torch.Tensor]:
-    """Initial weights of the seeded MLP (to show training actually moved them)."""
-    in_dim, hidden = check_int(in_dim, "in_dim", low=1), check_int(hidden, "hidden", low=1)
-    torch.manual_seed(check_int(seed, "seed", low=0))
-    return make_mlp(in_dim, (hidden,)).state_dict()
