@@ -12,25 +12,11 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from mlsd_lib._validation import as_array, check_float, check_int
-from mlsd_lib.metrics.classification import average_precision, f1_score, precision, recall, roc_auc
+from mlsd_lib._validation import as_array, check_int
+from mlsd_lib.metrics.classification import classification_report
 from mlsd_lib.sampling import train_test_split_indices
 
-
-def binary_scores(y_true: ArrayLike, y_score: ArrayLike, threshold: float = 0.5) -> dict[str, float]:
-    """PR-AUC, ROC-AUC, and precision / recall / F1 of the positive class at ``threshold``.
-
-    Examples
-    --------
-    >>> binary_scores([0, 1, 1, 0], [0.2, 0.9, 0.4, 0.6])["recall"]
-    0.5
-    """
-    t = as_array(y_true, "y_true", ndim=1, dtype="bool")
-    s = as_array(y_score, "y_score", ndim=1)
-    threshold = check_float(threshold, "threshold", low=0, high=1)
-    pred = (s >= threshold).astype(int)
-    return {"pr_auc": average_precision(t, s), "roc_auc": roc_auc(t, s),
-            "precision": precision(t, pred), "recall": recall(t, pred), "f1": f1_score(t, pred)}
+_HOLDOUT_METRICS = ("pr_auc", "roc_auc", "precision", "recall", "f1")
 
 
 def repeated_holdout(
@@ -46,7 +32,8 @@ def repeated_holdout(
 
     Splits are stratified on ``y`` and drawn from ``seed``, so two strategies evaluated with
     the same seed see exactly the same train/test partitions (a paired comparison).
-    Returns one row of :func:`binary_scores` per repeat.
+    Returns one row per repeat: PR-AUC, ROC-AUC, and precision, recall and F1 at
+    ``threshold`` (:func:`mlsd_lib.metrics.classification_report` without accuracy).
     """
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"df must be a pandas DataFrame, got {type(df).__name__}")
@@ -62,7 +49,8 @@ def repeated_holdout(
         scores = np.asarray(fit_predict(df.iloc[tr], ya[tr], df.iloc[te]), dtype=float)
         if scores.shape != (len(te),):
             raise ValueError(f"fit_predict must return one score per test row ({len(te)}), got {scores.shape}")
-        rows.append({"repeat": r, **binary_scores(ya[te], scores, threshold)})
+        report = classification_report(ya[te], scores, threshold)
+        rows.append({"repeat": r, **{k: report[k] for k in _HOLDOUT_METRICS}})
     return pd.DataFrame(rows)
 
 

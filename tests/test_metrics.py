@@ -134,3 +134,24 @@ def test_type_errors():
         metrics.precision_at_k([1, 0], 1.5)
     with pytest.raises(TypeError, match="must hold numbers"):
         metrics.accuracy(["a", "b"], [0, 1])
+
+
+def test_classification_report_per_class_equals_sklearn_column_by_column():
+    rng = np.random.default_rng(0)
+    Y = rng.random((200, 3)) < [0.1, 0.5, 0.0]           # the third class has no positives
+    P = np.clip(Y * 0.3 + rng.random((200, 3)) * 0.7, 0, 1)
+    table = metrics.classification_report(Y, P, 0.5, class_names=["a", "b", "c"])
+    for j, name in enumerate("ab"):
+        pred = P[:, j] >= 0.5
+        assert table.loc[name, "pr_auc"] == pytest.approx(skm.average_precision_score(Y[:, j], P[:, j]))
+        assert table.loc[name, "roc_auc"] == pytest.approx(skm.roc_auc_score(Y[:, j], P[:, j]))
+        assert table.loc[name, "f1"] == pytest.approx(skm.f1_score(Y[:, j], pred))
+    assert np.isnan(table.loc["c", "recall"]) and np.isnan(table.loc["c", "pr_auc"])
+    assert table.loc["mean", "pr_auc"] == pytest.approx(table.loc[["a", "b"], "pr_auc"].mean())
+    assert table.loc["mean", "positives"] == Y.sum()
+    with pytest.raises(ValueError, match="class_names"):
+        metrics.classification_report(Y, P, 0.5)
+    with pytest.raises(ValueError, match="class_names"):
+        metrics.classification_report(Y, P, 0.5, class_names=["a", "b"])
+    with pytest.raises(ValueError, match="y_score"):
+        metrics.classification_report(Y, P[:, :2], 0.5, class_names=["a", "b", "c"])

@@ -107,7 +107,7 @@ VALIDATORS = [
          {"x": "array"}),
     Case(V.check_same_length, vector().map(lambda x: {"a": x, "b": x}), lambda r, kw: None),
     Case(V.check_int, st.integers(0, 9).map(lambda v: {"value": v, "name": "n", "low": 0}),
-         lambda r, kw: None, {"value": ("int", "n")}),
+         lambda r, kw: None, {"value": ("int", "n")}, no_sweep=("low",)),
     Case(V.check_float, FINITE.map(lambda v: {"value": v, "name": "t"}), lambda r, kw: finite_float(r),
          {"value": ("float", "t")}),
     Case(V.check_k, st.integers(1, 9).map(lambda v: {"k": v}), lambda r, kw: None, {"k": "count"}),
@@ -341,8 +341,6 @@ def _holdout(kw):
 
 
 MODEL_SELECTION = [
-    Case(MS.binary_scores, scored(), lambda r, kw: finite_dict(r, 0, 1),
-         {"y_true": "labels", "y_score": "array", "threshold": "prob"}),
     Case(MS.repeated_holdout, st.integers(8, 20).map(lambda n: {
         "df": pd.DataFrame({"x": np.arange(n, dtype=float)}), "y": np.arange(n) % 2,
         "fit_predict": lambda tr, y, te: te["x"].to_numpy() / 100, "n_repeats": 2, "test_fraction": 0.3}),

@@ -6,6 +6,8 @@ scikit-learn in ``tests/test_metrics.py``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from numpy.typing import ArrayLike
 
@@ -148,16 +150,30 @@ def average_precision(y_true: ArrayLike, y_score: ArrayLike) -> float:
 
 
 def classification_report(
-    y_true: ArrayLike, y_score: ArrayLike, threshold: float = 0.5
-) -> dict[str, float]:
+    y_true: ArrayLike, y_score: ArrayLike, threshold: float = 0.5, class_names: Sequence[str] | None = None
+):
     """All of Table 1.4's classification metrics at one decision threshold.
+
+    With one label per row (``y_true`` 1-D) the result is a dict: accuracy, and precision,
+    recall and F1 at ``threshold``, ROC-AUC and PR-AUC. With several labels per row (2-D
+    ``y_true`` and ``y_score``, one column per class, as in multi-label moderation) it is a
+    table: one row per class of ``class_names`` (positives, precision, recall, F1, PR-AUC,
+    ROC-AUC) and a ``mean`` row. A class without positives, or without negatives, has no
+    recall, F1, PR-AUC or ROC-AUC: they are NaN, and the mean averages the classes that
+    have them (a small validation split can miss a rare class).
 
     Examples
     --------
     >>> classification_report([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])["roc_auc"]
     0.75
+    >>> t = classification_report([[1, 0], [0, 1], [1, 1], [0, 0]],
+    ...                           [[.9, .2], [.3, .8], [.6, .4], [.1, .1]], class_names=["a", "b"])
+    >>> float(t.loc["a", "pr_auc"]), float(t.loc["b", "recall"])
+    (1.0, 0.5)
     """
     threshold = check_float(threshold, "threshold")
+    if np.ndim(y_true) == 2 or class_names is not None:
+        return _per_class_report(y_true, y_score, threshold, class_names)
     t, s = _labels_and_scores(y_true, y_score)
     pred = (s >= threshold).astype(int)
     return {
@@ -168,6 +184,36 @@ def classification_report(
         "roc_auc": roc_auc(t, s),
         "pr_auc": average_precision(t, s),
     }
+
+
+def _per_class_report(labels, scores, threshold: float, class_names):
+    import pandas as pd
+
+    from mlsd_lib._validation import check_names
+
+    Y = as_array(labels, "y_true", ndim=2, dtype="bool")
+    P = as_array(scores, "y_score", ndim=2)
+    if Y.shape != P.shape:
+        raise ValueError(f"y_true {Y.shape} and y_score {P.shape} must have the same shape")
+    if class_names is None:
+        raise ValueError("class_names is required with one column per class; pass a name for each")
+    names = list(check_names(class_names, "class_names"))
+    if len(names) != Y.shape[1]:
+        raise ValueError(f"class_names has {len(names)} names but y_true has {Y.shape[1]} columns")
+    rows = {}
+    for j, name in enumerate(names):
+        y, s = Y[:, j], P[:, j]
+        pred = (s >= threshold).astype(int)
+        if 0 < y.sum() < len(y):
+            rows[name] = {"positives": int(y.sum()), "precision": precision(y, pred), "recall": recall(y, pred),
+                          "f1": f1_score(y, pred), "pr_auc": average_precision(y, s), "roc_auc": roc_auc(y, s)}
+        else:
+            rows[name] = {"positives": int(y.sum()), "precision": precision(y, pred) if pred.any() else np.nan,
+                          "recall": np.nan, "f1": np.nan, "pr_auc": np.nan, "roc_auc": np.nan}
+    table = pd.DataFrame(rows).T
+    table.loc["mean"] = table.mean()
+    table.loc["mean", "positives"] = Y.sum()
+    return table
 
 
 def _cumulative_counts(t: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
