@@ -90,6 +90,27 @@ def _score(kw):
     return scorer.score({"text": SI.sentence_vocabulary()[kw["text_id"]], "image_id": kw["image_id"]})
 
 
+def _memes(kw):
+    return SI.meme_confounders(tiny()[0], np.arange(40) % 10, n_memes=kw["n_memes"],
+                               other_pictures=kw["other_pictures"], seed=kw["seed"])
+
+
+def _is_meme_set(r, kw):
+    assert len(r) == kw["n_memes"] * (4 + kw["other_pictures"]) and r.hand_labels[:, 2].sum() == kw["n_memes"]
+    assert (r.frame[["likes", "shares", "comments", "early_reports"]].to_numpy() == 0).all()
+
+
+def _ssl(kw):
+    x = np.random.default_rng(0).integers(0, 255, (32, 28, 28)).astype(np.uint8)
+    enc = FE.pretrained_image_encoder(x, epochs=1, dim=4, batch_size=16, seed=kw["seed"])
+    return FE.image_pool_features(x[:8], encoder=enc)
+
+
+def _reliance(kw):
+    posts, _, F, clf = tiny()
+    return EV.modality_reliance(clf, F, posts.hand_labels)
+
+
 def _queue(kw):
     q = EN.ReviewQueue(kw["daily_budget"])
     q.push(kw["post_ids"], kw["priority"])
@@ -108,6 +129,11 @@ CASES = [
          covers=(SI.Posts,), examples=4),
     Case(SI.country_spam_factor, st.integers(1, 60).map(lambda n: {"n_countries": n}),
          lambda r, kw: finite_array(r, 0, np.inf, shape=(kw["n_countries"],)), {"n_countries": "count"}),
+    Case(SI.meme_confounders, st.tuples(st.integers(1, 6), st.integers(0, 4), st.integers(0, 3)).map(
+        lambda t: {"n_memes": t[0], "other_pictures": t[1], "seed": t[2]}), _is_meme_set,
+         {"n_memes": "count", "seed": "seed"}, call=_memes, examples=4, bad_examples=1),
+    Case(FE.pretrained_image_encoder, st.integers(0, 2).map(lambda s: {"seed": s}),
+         lambda r, kw: finite_array(r, shape=(8, 4)), {"seed": "seed"}, call=_ssl, examples=1, bad_examples=1),
     Case(FE.hour_bucket, int_array(5, 0, 23).map(lambda h: {"hours": h}), lambda r, kw: finite_array(r, 0, 4),
          {"hours": "int_values"}),
     Case(FE.embed_sentences, st.lists(st.sampled_from(["hello", "spam", "a threat"]), min_size=1, max_size=4).map(
@@ -138,6 +164,8 @@ CASES = [
          {"y_true": "labels", "y_score": "array"}),
     Case(EV.auc_at_positives, scored(), lambda r, kw: finite_array(r, 0, 1, shape=(int(kw["y_true"].sum()),)),
          {"y_true": "labels", "y_score": "array"}),
+    Case(EV.modality_reliance, st.integers(0, 3).map(lambda s: {"seed": s}),
+         lambda r, kw: finite_array(r.to_numpy(), -1, 1, shape=(3,)), call=_reliance, examples=2),
     Case(EV.threshold_for_precision, scored().flatmap(lambda kw: st.floats(0.1, 1).map(lambda t: {**kw, "target": t})),
          lambda r, kw: isinstance(r, float) or pytest.fail("float"), {"y_true": "labels", "y_score": "array",
                                                                       "target": "prob"}),

@@ -18,6 +18,7 @@ from mlsd_lib.moderation.enforcement import (
 from mlsd_lib.moderation.evaluate import (
     auc_at_positives,
     class_report,
+    modality_reliance,
     precision_at_positives,
     threshold_for_precision,
 )
@@ -33,6 +34,7 @@ from mlsd_lib.moderation.features import (
     embed_sentences,
     hour_bucket,
     image_pool_features,
+    pretrained_image_encoder,
 )
 from mlsd_lib.moderation.models import (
     FRAMINGS,
@@ -48,14 +50,18 @@ from mlsd_lib.moderation.simulator import (
     DEVICES,
     GENDERS,
     HARM_CLASSES,
+    HELD_OUT_VOCABULARY,
     MEME_PAIRS,
+    MEME_PARAPHRASES,
     MEME_PHRASES,
     NUDITY_IMAGE,
+    PHRASINGS,
     VOCABULARY,
     WEAPON_IMAGE,
     Posts,
     comment_vocabulary,
     country_spam_factor,
+    meme_confounders,
     sentence_vocabulary,
     simulate_posts,
 )
@@ -68,11 +74,12 @@ from mlsd_lib.moderation.widgets import (
 
 __all__ = [
     "COMMENTS", "COUNTRY_SPAM_SIGMA", "DATA_POOR", "DEVICES", "GENDERS", "HARM_CLASSES", "MEME_PAIRS", "MEME_PHRASES",
+    "HELD_OUT_VOCABULARY", "MEME_PARAPHRASES", "PHRASINGS", "meme_confounders",
     "NUDITY_IMAGE", "Posts", "VOCABULARY", "WEAPON_IMAGE", "comment_vocabulary", "country_spam_factor", "sentence_vocabulary",
     "simulate_posts", "AUTHOR_COLUMNS", "COUNT_COLUMNS", "FusedFeatures", "HOUR_BUCKETS", "HOUR_EDGES",
     "MODALITIES", "PostFeaturizer", "REACTION_BLOCKS", "embed_sentences", "hour_bucket",
-    "image_pool_features", "FRAMINGS", "FusionNet", "HarmClassifier", "city_weights", "class_explanations",
-    "auc_at_positives", "class_report", "precision_at_positives", "threshold_for_precision", "ACTIONS",
+    "image_pool_features", "pretrained_image_encoder", "FRAMINGS", "FusionNet", "HarmClassifier", "city_weights", "class_explanations",
+    "auc_at_positives", "class_report", "modality_reliance", "precision_at_positives", "threshold_for_precision", "ACTIONS",
     "EnforcementPolicy", "MAX_TEXT_CHARS", "PostScorer", "ReviewQueue", "ScoredPost", "simulate_platform",
     "draw_decision", "draw_thresholds", "post_composer", "threshold_explorer",
 ]

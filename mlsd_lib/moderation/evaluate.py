@@ -20,7 +20,7 @@ from mlsd_lib._validation import as_array, check_float, check_same_length
 from mlsd_lib.metrics import average_precision, f1_score, precision, recall, roc_auc
 from mlsd_lib.metrics.classification import precision_recall_curve
 
-__all__ = ["auc_at_positives", "class_report", "precision_at_positives", "threshold_for_precision"]
+__all__ = ["auc_at_positives", "class_report", "modality_reliance", "precision_at_positives", "threshold_for_precision"]
 
 
 def _check(y_true, y_score) -> tuple[np.ndarray, np.ndarray]:
@@ -116,3 +116,55 @@ def threshold_for_precision(y_true, y_score, target: float) -> float:
     p, _, thr = precision_recall_curve(y, s)
     ok = np.flatnonzero(p >= target)
     return float(thr[ok[-1]]) if len(ok) else float("inf")
+
+
+def modality_reliance(model, features, labels, modalities=None) -> pd.Series:
+    """Mean PR-AUC a model loses when one modality is blanked at test time (modality dropout).
+
+    Each modality's blocks are set to zero (for the standardised blocks, their training mean;
+    for the embeddings, no text or no comments) and the mean PR-AUC over classes is measured
+    again. A large loss for one modality and none for the others is the sign the source warns
+    about: one modality dominated training and the model ignores the rest.
+
+    Parameters
+    ----------
+    model : a fitted model with ``predict_proba(features)`` (e.g. a ``HarmClassifier``).
+    features : :class:`~mlsd_lib.moderation.FusedFeatures` of the test posts.
+    labels : (n, n_classes) 0/1 hand labels.
+    modalities : modality name → its block names (``None``: ``MODALITIES``, text, image, other).
+
+    Introduced in chapter 5, "Model development".
+
+    Examples
+    --------
+    >>> from mlsd_lib.moderation.features import FusedFeatures
+    >>> class Text:                                      # a model that reads only the text
+    ...     def predict_proba(self, f):
+    ...         return f.blocks["text"][:, :1]
+    >>> f = FusedFeatures({"text": np.array([[1.], [0.], [2.], [0.]]), "image": np.ones((4, 1))},
+    ...                   np.zeros(4, int), np.zeros(4, int), 1)
+    >>> modality_reliance(Text(), f, [[1], [0], [1], [0]], {"text": ("text",), "image": ("image",)}).round(2).tolist()
+    [0.5, 0.0]
+    """
+    from mlsd_lib.moderation.features import MODALITIES, FusedFeatures
+
+    if not isinstance(features, FusedFeatures):
+        raise TypeError(f"features must be FusedFeatures, got {type(features).__name__}")
+    if not hasattr(model, "predict_proba"):
+        raise TypeError(f"model must have predict_proba(features), got {type(model).__name__}")
+    Y = as_array(labels, "labels", ndim=2, dtype="bool")
+    if len(Y) != len(features):
+        raise ValueError(f"labels has {len(Y)} rows but features has {len(features)}")
+    mods = dict(MODALITIES if modalities is None else modalities)
+    unknown = sorted({b for bs in mods.values() for b in bs} - set(features.blocks))
+    if unknown or not mods:
+        raise ValueError(f"modalities name blocks {unknown} that features lacks; choose from {list(features.blocks)}")
+    names = [str(j) for j in range(Y.shape[1])]
+    full = class_report(Y, model.predict_proba(features), names).loc["mean", "pr_auc"]
+    out = {}
+    for m, bs in mods.items():
+        blank = {k: (np.zeros_like(v) if k in bs else v) for k, v in features.blocks.items()}
+        f = FusedFeatures(blank, features.city, features.country, features.n_cities, features.names,
+                          features.n_countries)
+        out[m] = full - class_report(Y, model.predict_proba(f), names).loc["mean", "pr_auc"]
+    return pd.Series(out, name="mean PR-AUC lost without it")

@@ -21,7 +21,8 @@ from mlsd_lib._validation import as_array, check_int, check_sequence
 from mlsd_lib.features import log_scale, standardize
 from mlsd_lib.moderation.simulator import Posts, comment_vocabulary, sentence_vocabulary
 
-__all__ = ["FusedFeatures", "PostFeaturizer", "embed_sentences", "hour_bucket", "image_pool_features"]
+__all__ = ["FusedFeatures", "PostFeaturizer", "embed_sentences", "hour_bucket", "image_pool_features",
+           "pretrained_image_encoder"]
 
 COUNT_COLUMNS = ("likes", "shares", "comments", "early_reports")
 AUTHOR_COLUMNS = ("violations", "author_reports", "profane_rate", "age", "account_age_days", "followers",
@@ -212,21 +213,71 @@ class PostFeaturizer:
         return self.fit(posts).transform(posts)
 
 
-def image_pool_features(images, dim: int = 64, seed: int = 0) -> np.ndarray:
-    """Standardised features of pool images from a convolutional network (random weights).
+def image_pool_features(images, dim: int = 64, seed: int = 0, encoder=None) -> np.ndarray:
+    """Standardised features of pool images from a convolutional network.
 
-    Chapter 2 trains such an encoder; untrained, its standardised features already separate
-    Fashion-MNIST's ten classes about three times out of four under a linear probe, which is
-    all the stand-in pictures need.
+    ``encoder`` is a frozen image encoder (e.g. from :func:`pretrained_image_encoder`); without
+    one, an untrained :class:`~mlsd_lib.vision.SmallCNN` of width ``dim`` (seeded by ``seed``)
+    stands in, the baseline the pretrained encoder is measured against.
 
     Examples
     --------
     >>> image_pool_features(np.zeros((3, 28, 28), np.uint8), dim=4).shape
     (3, 4)
     """
-    from mlsd_lib.vision.encoders import embed_images, random_encoder
+    from mlsd_lib.vision.encoders import SmallCNN, embed_images, random_encoder
 
     x = as_array(images, "images", ndim=3)
     dim = check_int(dim, "dim", low=1)
-    e = embed_images(random_encoder(dim=dim, seed=seed), x.astype(np.uint8))
+    if encoder is not None and not isinstance(encoder, SmallCNN):
+        raise TypeError(f"encoder must be a SmallCNN (see pretrained_image_encoder), got {type(encoder).__name__}")
+    e = embed_images(random_encoder(dim=dim, seed=seed) if encoder is None else encoder, x.astype(np.uint8))
     return ((e - e.mean(0)) / (e.std(0) + 1e-6)).astype(np.float32)
+
+
+def pretrained_image_encoder(images, *, epochs: int = 4, dim: int = 64, batch_size: int = 256, seed: int = 0,
+                             cache_dir: str | os.PathLike | None = None):
+    """A self-supervised image encoder, pretrained once and loaded frozen (source ch. 5, Fig. 5.15).
+
+    Trains chapter 2's :class:`~mlsd_lib.vision.SmallCNN` with its contrastive recipe
+    (:func:`mlsd_lib.vision.train_contrastive`, InfoNCE on two augmented views, no labels) on
+    ``images``, which should be pictures the posts never use. With ``cache_dir`` the weights are
+    stored under a hash of the images and the settings, so later runs load them instead of
+    training. The returned encoder is in eval mode with its weights frozen.
+
+    Introduced in chapter 5, "Feature engineering".
+
+    Examples
+    --------
+    >>> x = np.random.default_rng(0).integers(0, 255, (64, 28, 28)).astype(np.uint8)
+    >>> enc = pretrained_image_encoder(x, epochs=1, dim=4, batch_size=32)
+    >>> enc.dim, any(p.requires_grad for p in enc.parameters())
+    (4, False)
+    """
+    import hashlib
+    from pathlib import Path
+
+    import torch
+
+    from mlsd_lib.vision.encoders import SmallCNN, train_contrastive
+
+    x = as_array(images, "images", ndim=3).astype(np.uint8)
+    epochs, dim = check_int(epochs, "epochs", low=1), check_int(dim, "dim", low=1)
+    batch_size, seed = check_int(batch_size, "batch_size", low=2), check_int(seed, "seed", low=0)
+    if batch_size > len(x):
+        raise ValueError(f"batch_size ({batch_size}) must not exceed the number of images ({len(x)})")
+    path = None
+    if cache_dir is not None:
+        key = hashlib.sha256(x.tobytes() + f"{x.shape}|{epochs}|{dim}|{batch_size}|{seed}".encode()).hexdigest()[:16]
+        path = Path(cache_dir) / f"ch05_ssl_encoder_{key}.pt"
+    if path is not None and path.exists():
+        encoder = SmallCNN(dim=dim)
+        encoder.load_state_dict(torch.load(path, weights_only=True))
+    else:
+        encoder = train_contrastive(x, epochs=epochs, batch_size=batch_size, dim=dim, seed=seed,
+                                    progress=False).encoder
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            torch.save(encoder.state_dict(), path)
+    encoder.eval().requires_grad_(False)
+    return encoder

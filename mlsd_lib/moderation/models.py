@@ -53,6 +53,9 @@ class FusionNet(nn.Module):
     city : ``"embedding"`` or ``"one-hot"``.
     city_dim : width of the city embedding.
     n_countries, country, country_dim : the same for the country code (0: no country input).
+    interaction : width of a pairwise text-picture layer (early fusion only; 0: none): the text
+        and the picture are each projected to this width and their elementwise product joins
+        the fused input, so a hidden unit can read "this phrase *and* this picture" directly.
 
     Examples
     --------
@@ -62,12 +65,15 @@ class FusionNet(nn.Module):
     >>> net = FusionNet({"text": 3}, n_out=1, n_countries=5, country="one-hot")
     >>> net({"text": torch.zeros(2, 3)}, None, torch.tensor([0, 4])).shape
     torch.Size([2, 1])
+    >>> net = FusionNet({"text": 3, "image": 2}, n_out=1, interaction=4)
+    >>> net({"text": torch.zeros(2, 3), "image": torch.zeros(2, 2)}, None).shape
+    torch.Size([2, 1])
     """
 
     def __init__(self, dims: dict[str, int], n_out: int, *, fusion: str = "early", heads: str = "task",
                  hidden: int = 128, head_hidden: int = 32, n_cities: int = 0, city: str = "embedding",
                  city_dim: int = 8, n_countries: int = 0, country: str = "one-hot", country_dim: int = 4,
-                 dropout: float = 0.1) -> None:
+                 dropout: float = 0.1, interaction: int = 0) -> None:
         super().__init__()
         self.fusion = check_choice(fusion, "fusion", ("early", "late"))
         self.heads_kind = check_choice(heads, "heads", ("linear", "task"))
@@ -77,6 +83,13 @@ class FusionNet(nn.Module):
         self.n_countries = check_int(n_countries, "n_countries", low=0)
         city_dim, country_dim = check_int(city_dim, "city_dim", low=1), check_int(country_dim, "country_dim", low=1)
         self.blocks = list(dims)
+        self.interaction = check_int(interaction, "interaction", low=0)
+        if self.interaction and (self.fusion != "early" or not {"text", "image"} <= set(dims)):
+            raise ValueError("interaction needs fusion='early' and both the 'text' and 'image' blocks; "
+                             "pass interaction=0 otherwise")
+        if self.interaction:
+            self.pair_text = nn.Linear(dims["text"], self.interaction)
+            self.pair_image = nn.Linear(dims["image"], self.interaction)
         city_width = 0 if not n_cities else (city_dim if city == "embedding" else n_cities)
         city_width += 0 if not n_countries else (country_dim if country == "embedding" else n_countries)
         if n_cities and city == "embedding":
@@ -93,7 +106,7 @@ class FusionNet(nn.Module):
         self.towers = nn.ModuleDict()
         self.outs = nn.ModuleDict()
         for g, bs in groups.items():
-            width = sum(dims[b] for b in bs) + (city_width if g == self.city_group else 0)
+            width = sum(dims[b] for b in bs) + (city_width if g == self.city_group else 0) + self.interaction
             self.towers[g] = nn.Sequential(nn.Linear(width, hidden), nn.ReLU(), nn.Dropout(dropout))
             if self.heads_kind == "linear":
                 self.outs[g] = nn.Linear(hidden, n_out)
@@ -123,6 +136,8 @@ class FusionNet(nn.Module):
             parts = [blocks[b] for b in bs]
             if g == self.city_group:
                 parts += self._codes(city, country)
+            if self.interaction:
+                parts.append(self.pair_text(blocks["text"]) * self.pair_image(blocks["image"]))
             h = self.towers[g](torch.cat(parts, dim=1))
             out = self.outs[g]
             logits.append(out(h) if self.heads_kind == "linear" else torch.cat([head(h) for head in out], dim=1))
@@ -149,6 +164,8 @@ class HarmClassifier:
     loss : ``"bce"`` or ``"focal"`` (``gamma``), per task, summed over tasks.
     alpha : weight of a positive label in the loss (``1 - alpha`` for a negative); ``None``
         weighs both alike. With ``loss="bce"`` it gives class-weighted cross-entropy.
+    interaction : width of the pairwise text-picture layer of early fusion (0: none; see
+        :class:`FusionNet`).
     hidden, head_hidden, epochs, lr, batch_size, weight_decay, seed : training settings.
 
     Examples
@@ -166,7 +183,8 @@ class HarmClassifier:
                  city: str | None = "embedding", country: str | None = "one-hot", loss: str = "bce", gamma: float = 2.0,
                  alpha: float | None = None, hidden: int = 128,
                  head_hidden: int = 32, epochs: int = 8, lr: float = 2e-3, batch_size: int = 256,
-                 weight_decay: float = 1e-5, seed: int = 0, progress: bool | str = False) -> None:
+                 weight_decay: float = 1e-5, seed: int = 0, progress: bool | str = False,
+                 interaction: int = 0) -> None:
         self.framing = check_choice(framing, "framing", FRAMINGS)
         self.fusion = check_choice(fusion, "fusion", ("early", "late"))
         self.city = None if city is None else check_choice(city, "city", ("embedding", "one-hot"))
@@ -183,13 +201,16 @@ class HarmClassifier:
         self.weight_decay = check_float(weight_decay, "weight_decay", low=0)
         self.seed = check_int(seed, "seed", low=0)
         self.progress = progress
+        self.interaction = check_int(interaction, "interaction", low=0)
+        if self.interaction and self.fusion != "early":
+            raise ValueError("interaction needs fusion='early'; pass interaction=0 for late fusion")
 
     def _net(self, dims: dict[str, int], n_out: int, features: FusedFeatures) -> FusionNet:
         heads = "task" if self.framing == "multi-task" else "linear"
         return FusionNet(dims, n_out, fusion=self.fusion, heads=heads, hidden=self.hidden,
                          head_hidden=self.head_hidden, n_cities=features.n_cities if self.city else 0,
                          city=self.city or "embedding", n_countries=features.n_countries if self.country else 0,
-                         country=self.country or "one-hot")
+                         country=self.country or "one-hot", interaction=self.interaction)
 
     def _criterion(self, logits, y, w):
         w = w[:, None].expand_as(y)
