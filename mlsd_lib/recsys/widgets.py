@@ -17,8 +17,9 @@ def recommendation_explorer(recommend: Callable[[object, list, float], pd.DataFr
     and why.
 
     ``recommend(user, liked_titles, lam)`` returns the table; when ``liked_titles`` is non-empty
-    it describes a new user and ``user`` is ignored. Returns the widget; executed without a
-    front end (the book build) it shows nothing, so callers also display the initial table.
+    it describes a new user and ``user`` is ignored. Returns the widget, whose output area
+    already holds the initial table: a live kernel redraws it in place, and a headless run (the
+    book build) saves it with the widget's state, so callers display the widget only.
     """
     import ipywidgets as W
     from IPython.display import display

@@ -44,3 +44,10 @@ def last_figure(seen):
     figs = [o for o in seen if isinstance(o, _plt.Figure)]
     assert figs, "the widget displayed no figure"
     return figs[-1]
+
+
+def only_view(seen, kind=_plt.Figure):
+    """The one ``kind`` (a figure, a table) the widget displayed: a second would stack under it."""
+    views = [o for o in seen if isinstance(o, kind)]
+    assert len(views) == 1, f"the widget displayed {len(views)} {kind.__name__} objects, not one"
+    return views[0]

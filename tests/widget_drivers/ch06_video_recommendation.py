@@ -2,10 +2,17 @@
 from mlsd_lib.recsys.widgets import recommendation_explorer as _explorer
 
 
-def _frames(seen):
-    frames = [o for o in seen if isinstance(o, pd.DataFrame)]
-    assert frames, "the widget displayed no table"
-    return frames[-1]
+def _same(shown, expected):
+    if shown.equals(expected):
+        return True
+    return f"table {shown.iloc[:, 0].tolist()[:5]} != {expected.iloc[:, 0].tolist()[:5]}"
+
+
+def _initial():
+    """The chapter's explorer opens on one table: the first user's list at λ = 0.7."""
+    with capture() as seen:
+        _explorer(explore, list(warm_users[:50]), popular_titles, lam=0.7)
+    return _same(only_view(seen, pd.DataFrame), explore(warm_users[0], [], 0.7))
 
 
 def _drive(setter, expected_args):
@@ -14,8 +21,7 @@ def _drive(setter, expected_args):
     liked = widget.children[1]
     with capture() as seen:
         setter(pick, knob, liked)
-    shown, expected = _frames(seen), explore(*expected_args)
-    return True if shown.equals(expected) else f"table {shown.iloc[:, 0].tolist()[:5]} != {expected.iloc[:, 0].tolist()[:5]}"
+    return _same(only_view(seen, pd.DataFrame), explore(*expected_args))
 
 
 def _set_user(pick, knob, liked):
@@ -30,7 +36,9 @@ def _set_likes(pick, knob, liked):
     liked.value = tuple(popular_titles[:3])
 
 
-check("picking another user shows that user's list", lambda: _drive(_set_user, (warm_users[3], [], 0.7)))
+check("the explorer opens on one table, the first user's at λ 0.7", _initial)
+check("picking another user shows that user's list",
+      lambda: _drive(_set_user, (warm_users[3], [], 0.7)))
 check("the λ slider re-ranks with the new λ", lambda: _drive(_set_lambda, (warm_users[0], [], 0.3)))
 check("choosing liked movies builds a new user's list",
       lambda: _drive(_set_likes, (warm_users[0], list(popular_titles[:3]), 0.7)))
