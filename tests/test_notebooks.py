@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -183,6 +184,54 @@ def test_ledger_renders_from_the_smoke_records():
             assert f"<{rec['anchor']}>" in page
 
 
+# Chapters whose widgets draw their initial view inside their own output area (issue 27): the
+# cell shows the widget and nothing else, so JupyterLab holds one live view and the book the same
+# view from the saved widget state. The other chapters join as their widgets are reworked.
+ONE_VIEW_CHAPTERS = {"ch01_framework", "ch02_visual_search", "ch06_video_recommendation"}
+_RICH = ("image/png", "image/svg+xml", "text/html")
+
+
+def _widget_views(executed: dict) -> list[str]:
+    """Problems with the chapter's widgets as saved: a second copy beside one, or an output
+    area that does not hold exactly one view."""
+    state = executed["metadata"].get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {})
+    models = state.get("state", {})
+
+    def models_under(model_id, seen=()):
+        model = models.get(model_id, {})
+        yield model_id, model
+        for ref in re.findall(r"IPY_MODEL_([0-9a-f]+)", json.dumps(model.get("state", {}))):
+            if ref not in seen:
+                yield from models_under(ref, (*seen, model_id))
+
+    def is_progress_bar(view):
+        return any(m.get("model_name", "").endswith("ProgressModel") for _, m in models_under(view))
+
+    problems = []
+    for i, cell in enumerate(executed["cells"]):
+        if "widget-driver" in cell.get("metadata", {}).get("tags", []):
+            continue
+        outs = [o for o in cell.get("outputs", []) if o.get("output_type") in ("display_data", "execute_result")]
+        views = [o["data"]["application/vnd.jupyter.widget-view+json"]["model_id"] for o in outs
+                 if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+        views = [v for v in views if not is_progress_bar(v)]   # a progress bar is not an explorer
+        if not views:
+            continue
+        extra = [k for o in outs for k in o.get("data", {}) if k in _RICH]
+        if extra:
+            problems.append(f"cell {i} shows a static copy ({', '.join(extra)}) beside its widget")
+        for view in views:
+            areas = [(mid, m["state"].get("outputs", [])) for mid, m in models_under(view)
+                     if m.get("model_name") == "OutputModel"]
+            if not areas:
+                problems.append(f"cell {i}: its widget has no output area")
+            for model_id, area in areas:
+                rich = [o for o in area if any(k in _RICH for k in o.get("data", {}))]
+                if len(rich) != 1:
+                    problems.append(f"cell {i}: output area {model_id[:8]} holds {len(rich)} views, not one")
+    return problems
+
+
 @pytest.mark.notebook
 @pytest.mark.timeout(900)
 @pytest.mark.parametrize("nb", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
@@ -201,3 +250,6 @@ def test_widgets_respond_in_a_live_kernel(nb):
     assert report, f"{nb.stem}: the widget driver checked nothing"
     failed = {k: v for k, v in report.items() if v != "ok"}
     assert not failed, f"{nb.stem}: widgets that did not respond as they should: {failed}"
+    if nb.stem in ONE_VIEW_CHAPTERS:
+        problems = _widget_views(executed)
+        assert not problems, f"{nb.stem}: widgets that do not show one view: {problems}"
