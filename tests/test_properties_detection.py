@@ -17,8 +17,10 @@ from mlsd_lib.detection import baselines as BL
 from mlsd_lib.detection import blur as BLUR
 from mlsd_lib.detection import boxes as BX
 from mlsd_lib.detection import evaluate as EV
+from mlsd_lib.detection import lineage as LI
 from mlsd_lib.detection import mining as MI
 from mlsd_lib.detection import models as MO
+from mlsd_lib.detection import photo as PH
 from mlsd_lib.detection import pipeline as PL
 from mlsd_lib.detection import roi as ROI
 from mlsd_lib.detection import scenes as SC
@@ -241,7 +243,53 @@ AUGMENT = [
          lambda r, kw: finite_array(r[0], 0, 32), {"height": "count", "width": "count"}),
 ]
 
-ALL = BOXES + ANCHORS + NMS_CASES + ROIS + EVALUATE + BLURS + SCENES + MINING + MODELS + PIPELINE + AUGMENT
+def _photo(kw):
+    torch.manual_seed(0)
+    return PH.blur_photo(detector=MO.OneStageDetector(), **kw)
+
+
+PHOTO = [
+    Case(PH.blur_photo, st.tuples(st.integers(8, 90), st.integers(8, 90), st.sampled_from([(), (3,)])).map(
+        lambda t: {"image": np.random.default_rng(t[0]).integers(0, 256, (t[0], t[1], *t[2])).astype(np.uint8),
+                   "score_threshold": 0.9, "method": "pixelate", "min_face": 16.0}),
+         lambda r, kw: (finite_array(r.boxes, 0, max(kw["image"].shape)), finite_array(r.scores, 0, 1),
+                        r.image.shape == kw["image"].shape or pytest.fail(r.image.shape)) and None,
+         {"image": "array", "score_threshold": "prob", "method": "choice"}, call=_photo, covers=(PH.PhotoBlur,),
+         examples=4, bad_examples=1),
+    Case(PH.detect_photo, st.integers(8, 90).map(lambda n: {"image": np.zeros((n, 70), np.uint8), "score_threshold": 0.9}),
+         lambda r, kw: finite_array(r["boxes"], 0, 90), {"image": "array", "score_threshold": "prob"},
+         call=lambda kw: PH.detect_photo(detector=MO.OneStageDetector(), **kw), examples=2, bad_examples=1),
+    Case(PH.photo_scales, st.tuples(st.integers(16, 600), st.integers(16, 600)).map(
+        lambda t: {"height": t[0], "width": t[1], "min_face": 16.0}),
+         lambda r, kw: finite_array(np.array(r), 0, 1), {"height": "count", "width": "count", "min_face": "pos"}),
+    Case(PH.score_blurs, st.tuples(xyxy(0, 5), xyxy(0, 3)).map(lambda t: {"boxes": t[0], "faces": t[1],
+                                                                             "min_cover": 0.5}),
+         lambda r, kw: (finite_array(r[0].astype(float), 0, 1, shape=(len(kw["faces"]),)),
+                        0 <= r[1] <= len(kw["boxes"]) or pytest.fail(r)) and None,
+         {"min_cover": "prob"}),
+    Case(PH.load_real_photos, st.just({}),
+         lambda r, kw: [finite_array(p["faces"], 0, max(p["image"].shape)) for p in r] and None, examples=1),
+    Case(BL.cascade_faces, st.sampled_from([True, False]).map(
+        lambda p: {"image": np.random.default_rng(1).integers(0, 256, (60, 80, 3)).astype(np.uint8), "profile": p}),
+         lambda r, kw: finite_array(r["boxes"], 0, 80), {"image": "array"}, examples=2, bad_examples=1),
+    Case(SC.turn_face, st.floats(-1, 1).map(lambda a: {"patch": np.random.default_rng(0).random((9, 12)),
+                                                        "amount": a}),
+         lambda r, kw: finite_array(r, 0, 1, shape=(9, 12)), {"amount": "float"}),
+    Case(LI.candidate_windows, st.integers(1, 8).map(lambda k: {"image_size": 8 * k, "stride": 8}),
+         lambda r, kw: finite_array(r, 0, kw["image_size"], shape=(k_windows(kw), 4)),
+         {"image_size": "count", "stride": "count"}),
+    Case(LI.time_lineage, st.just({"images": np.zeros((2, 64, 64), np.float32), "repeats": 1}),
+         lambda r, kw: finite_array(r.to_numpy(), 0.0, shape=(3, 3)), {"repeats": "count"},
+         call=lambda kw: LI.time_lineage(MO.TwoStageDetector(), **kw), examples=1, bad_examples=1),
+]
+
+
+def k_windows(kw):
+    return (kw["image_size"] // kw["stride"]) ** 2 * len(MO.ANCHOR_SHAPES)
+
+
+ALL = (BOXES + ANCHORS + NMS_CASES + ROIS + EVALUATE + BLURS + SCENES + MINING + MODELS + PIPELINE + AUGMENT
+       + PHOTO)
 
 
 @parametrize([c for c in ALL if c.examples])

@@ -14,6 +14,9 @@ Modules, by concern:
 - ``scenes``: composite street scenes with planted ground truth;
 - ``mining``: simulated user reports and hard-negative mining;
 - ``pipeline``: the batch blurring pipeline, stage by stage;
+- ``photo``: blurring a real photograph of any size (an image pyramid of tiles) and the
+  chapter's small real-photo evaluation set;
+- ``lineage``: R-CNN, Fast R-CNN and Faster R-CNN timed on the same scenes;
 - ``viz``, ``widgets``: figures and the chapter's interactive demos.
 
 Every public name is re-exported here.
@@ -22,7 +25,7 @@ Introduced in chapter 3, "Framing the problem as an ML task".
 """
 
 from mlsd_lib.detection.anchors import AnchorMatch, make_anchors, match_anchors
-from mlsd_lib.detection.baselines import haar_detect
+from mlsd_lib.detection.baselines import cascade_faces, haar_detect
 from mlsd_lib.detection.blur import blur_regions, identity_leak, nearest_identity
 from mlsd_lib.detection.boxes import box_iou, decode_boxes, encode_boxes, xywh_to_xyxy, xyxy_to_xywh
 from mlsd_lib.detection.evaluate import (
@@ -37,6 +40,7 @@ from mlsd_lib.detection.evaluate import (
     pr_curve,
     precision_from_ious,
 )
+from mlsd_lib.detection.lineage import candidate_windows, time_lineage
 from mlsd_lib.detection.mining import mine_hard_examples, simulate_reports
 from mlsd_lib.detection.models import (
     ANCHOR_SHAPES,
@@ -44,6 +48,14 @@ from mlsd_lib.detection.models import (
     OneStageDetector,
     TwoStageDetector,
     make_batch,
+)
+from mlsd_lib.detection.photo import (
+    PhotoBlur,
+    blur_photo,
+    detect_photo,
+    load_real_photos,
+    photo_scales,
+    score_blurs,
 )
 from mlsd_lib.detection.pipeline import (
     STAGE_POOLS,
@@ -58,12 +70,14 @@ from mlsd_lib.detection.pipeline import (
 from mlsd_lib.detection.roi import roi_align, roi_pool
 from mlsd_lib.detection.scenes import (
     CLASS_NAMES,
+    SPLITS,
     ObjectSources,
     SceneSet,
     load_sources,
     make_scenes,
     render_plate,
     render_sign,
+    turn_face,
 )
 from mlsd_lib.detection.suppression import batched_nms, nms
 from mlsd_lib.detection.train import (
@@ -85,5 +99,6 @@ __all__ = [
     "pipeline_stages", "stage_scaling", "roi_align",
     "roi_pool", "CLASS_NAMES", "ObjectSources", "SceneSet", "load_sources", "make_scenes", "render_plate",
     "render_sign", "DetectorRun", "augment_offline", "train_detector", "training_flops_per_image", "plot_error_kinds", "plot_pr_curves",
-    "show_detections", "blur_viewer", "threshold_explorer", "threshold_state",
+    "show_detections", "blur_viewer", "threshold_explorer", "threshold_state", "cascade_faces", "candidate_windows",
+    "time_lineage", "PhotoBlur", "blur_photo", "detect_photo", "load_real_photos", "photo_scales", "score_blurs", "turn_face", "SPLITS",
 ]

@@ -18,7 +18,7 @@ import numpy as np
 
 from mlsd_lib._validation import as_array, check_int
 
-__all__ = ["haar_detect"]
+__all__ = ["haar_detect", "cascade_faces", "PHOTO_CASCADES"]
 
 CASCADES = {1: "haarcascade_frontalface_default.xml", 2: "haarcascade_russian_plate_number.xml"}
 
@@ -63,3 +63,57 @@ def haar_detect(images, upscale: int = 4, min_neighbors: int = 3) -> list[dict]:
         out.append({"boxes": np.asarray(boxes, float).reshape(-1, 4), "scores": np.asarray(scores, float),
                     "labels": np.asarray(labels, np.int64)})
     return out
+
+
+PHOTO_CASCADES = ("haarcascade_frontalface_default.xml", "haarcascade_profileface.xml")
+
+
+def cascade_faces(image, profile: bool = True, min_face: int = 24, min_neighbors: int = 5) -> dict:
+    """Faces in a real photo by OpenCV's cascades: frontal, and profile on the photo and its mirror.
+
+    OpenCV's profile cascade learned faces turned one way only, so it also reads the mirrored
+    photo and its boxes are mirrored back. Boxes from all runs are merged with the chapter's
+    class-aware NMS (IoU 0.3). ``image`` is grey ``(h, w)`` or RGB ``(h, w, 3)``, uint8 or float
+    in [0, 1]. Returns a ``{"boxes", "scores", "labels"}`` dict in the photo's pixels (label 1);
+    the score is the cascade's level weight.
+
+    Examples
+    --------
+    >>> cascade_faces(np.zeros((60, 80), np.uint8))["boxes"].shape
+    (0, 4)
+    """
+    import cv2
+
+    from mlsd_lib.detection.suppression import batched_nms
+
+    img = np.asarray(image)
+    if img.ndim not in (2, 3) or (img.ndim == 3 and img.shape[2] not in (3, 4)):
+        raise ValueError(f"image must be (h, w) or (h, w, 3), got shape {img.shape}")
+    if not (np.issubdtype(img.dtype, np.integer) or np.issubdtype(img.dtype, np.floating)) or img.dtype == bool:
+        raise TypeError(f"image must hold uint8 or float pixels, got dtype {img.dtype}")
+    if min(img.shape[:2]) < 8:
+        raise ValueError(f"image is {img.shape[1]}x{img.shape[0]} px; at least 8x8 is needed")
+    if np.issubdtype(img.dtype, np.floating) and not (np.isfinite(img).all() and img.min() >= 0 and img.max() <= 1):
+        raise ValueError("a float image must hold finite values in [0, 1] (no NaN or inf); pass uint8 for 0-255")
+    min_face = check_int(min_face, "min_face", low=8)
+    min_neighbors = check_int(min_neighbors, "min_neighbors", low=0)
+    grey = img.astype(np.float32) if np.issubdtype(img.dtype, np.floating) else img
+    if np.issubdtype(img.dtype, np.floating):
+        grey = (np.clip(grey, 0, 1) * 255).astype(np.uint8)
+    grey = cv2.cvtColor(np.ascontiguousarray(grey[..., :3]), cv2.COLOR_RGB2GRAY) if grey.ndim == 3 else \
+        np.ascontiguousarray(grey, dtype=np.uint8)
+    w = grey.shape[1]
+    runs = [(PHOTO_CASCADES[0], False)] + ([(PHOTO_CASCADES[1], False), (PHOTO_CASCADES[1], True)] if profile else [])
+    boxes, scores = [], []
+    for name, mirror in runs:
+        src = grey[:, ::-1].copy() if mirror else grey
+        rects, _, weights = _cascade(name).detectMultiScale3(src, scaleFactor=1.1, minNeighbors=min_neighbors,
+                                                            minSize=(min_face, min_face), outputRejectLevels=True)
+        for (bx, by, bw, bh), wgt in zip(np.asarray(rects).reshape(-1, 4), np.asarray(weights).ravel(), strict=True):
+            x1 = w - bx - bw if mirror else bx
+            boxes.append([x1, by, x1 + bw, by + bh])
+            scores.append(float(wgt))
+    b = np.asarray(boxes, float).reshape(-1, 4)
+    s = np.asarray(scores, float)
+    keep = batched_nms(b, s, np.ones(len(s), np.int64), 0.3) if len(s) else np.zeros(0, np.int64)
+    return {"boxes": b[keep], "scores": s[keep], "labels": np.ones(len(keep), np.int64)}

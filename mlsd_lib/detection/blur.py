@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
-from mlsd_lib._validation import as_array, check_choice, check_float
+from mlsd_lib._validation import as_array, check_choice, check_float, check_int
 
 __all__ = ["blur_regions", "nearest_identity", "identity_leak"]
 
@@ -71,13 +71,18 @@ def blur_regions(image: ArrayLike, boxes: ArrayLike, method: str = "gaussian", s
     return out
 
 
-def nearest_identity(crops: ArrayLike, gallery: ArrayLike) -> np.ndarray:
+def nearest_identity(crops: ArrayLike, gallery: ArrayLike, max_shift: int = 0, mirror: bool = False) -> np.ndarray:
     """For each crop, the gallery face it correlates with best: a minimal face matcher.
 
     Crops and gallery images are resized to the gallery's size and standardised (zero mean,
     unit variance), so brightness and contrast do not matter; the match is the gallery row
     with the highest Pearson correlation (a flat crop correlates 0 with every face; the tie
     goes to row 0). A blur that anonymises must defeat it.
+
+    ``max_shift`` > 0 also tries every shift of the crop by up to that many pixels (at the
+    gallery's size; edges repeated) and keeps each face's best correlation, and
+    ``mirror=True`` also tries the mirrored crop: a matcher that a slightly misplaced box or a
+    face turned the other way does not fool.
 
     Examples
     --------
@@ -107,16 +112,28 @@ def nearest_identity(crops: ArrayLike, gallery: ArrayLike) -> np.ndarray:
         if min(c.shape) < 2:
             raise ValueError(f"crops must be at least 2x2 pixels, got {c.shape}")
         rows.append(cv2.resize(c, (w, h), interpolation=cv2.INTER_AREA))
-    return (z(np.stack(rows)) @ z(gal).T).argmax(1).astype(np.int64)
+    max_shift = check_int(max_shift, "max_shift", low=0, high=max(0, min(h, w) // 2))
+    if not isinstance(mirror, bool | np.bool_):
+        raise TypeError(f"mirror must be True or False, got {mirror!r}")
+    stack, zg = np.stack(rows), z(gal).T
+    best = np.full((len(stack), len(gal)), -np.inf)
+    padded = np.pad(stack, ((0, 0), (max_shift, max_shift), (max_shift, max_shift)), mode="edge")
+    for view in (padded, padded[:, :, ::-1]) if mirror else (padded,):
+        for dy in range(2 * max_shift + 1):
+            for dx in range(2 * max_shift + 1):
+                best = np.maximum(best, z(np.ascontiguousarray(view[:, dy:dy + h, dx:dx + w])) @ zg)
+    return best.argmax(1).astype(np.int64)
 
 
 def identity_leak(images: Sequence[np.ndarray], boxes: ArrayLike, identities: ArrayLike, gallery: ArrayLike,
-                  settings: Sequence[tuple[str | None, float]], pad: float = 0.1):
+                  settings: Sequence[tuple[str | None, float]], pad: float = 0.1, max_shift: int = 0,
+                  mirror: bool = False):
     """How often :func:`nearest_identity` still names each face after each blur setting.
 
     ``images[i]`` holds one face in ``boxes[i]`` (xyxy) of person ``identities[i]``, a row of
     ``gallery``. Each ``(method, strength)`` of ``settings`` blurs every box with
-    :func:`blur_regions` (``(None, 0)``: no blur), cuts the box out and asks the matcher. A
+    :func:`blur_regions` (``(None, 0)``: no blur), cuts the box out and asks the matcher
+    (``max_shift`` and ``mirror`` as in :func:`nearest_identity`). A
     guess names the person with probability ``1 / len(gallery)``; ``p_above_guess`` is the
     one-sided binomial test of the hits against it, so a large value means the matcher did
     no better than guessing; ``low`` and ``high`` bound the rate (95% Wilson interval).
@@ -151,7 +168,7 @@ def identity_leak(images: Sequence[np.ndarray], boxes: ArrayLike, identities: Ar
         for img, (x1, y1, x2, y2) in zip(images, b.astype(int), strict=True):
             shown = img if method is None else blur_regions(img, [[x1, y1, x2, y2]], method, strength, pad)
             crops.append(shown[y1:y2, x1:x2])
-        named = int((nearest_identity(crops, gal) == ids).sum())
+        named = int((nearest_identity(crops, gal, max_shift, mirror) == ids).sum())
         low, high = binomtest(named, len(ids), guess).proportion_ci(0.95, method="wilson")
         test = binomtest(named, len(ids), guess, alternative="greater")
         rows.append({"method": method or "none", "strength": float(strength), "faces": len(ids), "named": named,

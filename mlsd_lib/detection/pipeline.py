@@ -135,8 +135,16 @@ def _stage_preprocess(chunk, size):
     return state
 
 
-def _stage_detect(state, detector, score_threshold):
+def _stage_detect(state, detector, score_threshold, pyramid=None):
     state = dict(state)
+    if pyramid is not None:
+        # the full-size image through the image pyramid: boxes come back in its own pixels
+        from mlsd_lib.detection.photo import detect_photo
+
+        state["raw"] = [detect_photo(orig, detector, score_threshold=score_threshold, **pyramid)
+                        for orig in state["originals"]]
+        state["full_res"] = True
+        return state
     state["raw"] = (detector.detect(np.stack(state["inputs"]), score_threshold=score_threshold, iou_threshold=1.0,
                                     max_detections=200) if state["inputs"] else [])
     return state
@@ -152,8 +160,9 @@ def _stage_suppress(state, iou_threshold):
 def _stage_blur(state, method, strength, size):
     state = dict(state)
     state["blurred"] = []
+    full_res = state.pop("full_res", False)
     for d, orig in zip(state["kept"], state.pop("originals"), strict=True):
-        scale = np.array([orig.shape[1], orig.shape[0]] * 2, float) / size
+        scale = 1.0 if full_res else np.array([orig.shape[1], orig.shape[0]] * 2, float) / size
         state["blurred"].append(blur_regions(orig, d["boxes"] * scale, method, strength))
     return state
 
@@ -172,13 +181,16 @@ def _stage_write(state, out_dir):
 
 def pipeline_stages(detector, out_dir, method: str = "gaussian", score_threshold: float = 0.5,
                     iou_threshold: float = 0.5, size: int = 64, stage_pools: dict | None = None,
-                    strength: float = 0.5) -> list:
+                    strength: float = 0.5, pyramid: dict | None = None) -> list:
     """The pipeline as ``(name, function, pool)`` stages for :class:`mlsd_lib.batch.StageEngine`.
 
     Each function takes the previous stage's output for one batch; the first takes a list of
     ``(name, raw image)`` pairs. ``stage_pools`` maps each of :data:`STAGES` to a pool
     (default :data:`STAGE_POOLS`: the model's stages on ``"detect"``, the rest on ``"cpu"``).
     ``method`` and ``strength`` set the blur (see :func:`~mlsd_lib.detection.blur.blur_regions`).
+    ``pyramid`` (a dict of :func:`~mlsd_lib.detection.photo.detect_photo` settings, e.g.
+    ``{"min_face": 32}``) makes the detection stage read each full-size image through
+    the image pyramid of :func:`~mlsd_lib.detection.photo.blur_photo` instead of one shrunk copy.
 
     Examples
     --------
@@ -196,22 +208,35 @@ def pipeline_stages(detector, out_dir, method: str = "gaussian", score_threshold
         raise ValueError(f"stage_pools must map every stage {STAGES} to a pool name")
     pools = dict(STAGE_POOLS if stage_pools is None else stage_pools)
     fns = {"preprocess": partial(_stage_preprocess, size=size),
-           "detect": partial(_stage_detect, detector=detector, score_threshold=st),
+           "detect": partial(_stage_detect, detector=detector, score_threshold=st, pyramid=_pyramid(pyramid)),
            "suppress": partial(_stage_suppress, iou_threshold=it),
            "blur": partial(_stage_blur, method=method, strength=strength, size=size),
            "write": partial(_stage_write, out_dir=str(out_dir))}
     return [(s, fns[s], pools[s]) for s in STAGES]
 
 
+def _pyramid(pyramid):
+    if pyramid is None:
+        return None
+    if not isinstance(pyramid, dict):
+        raise TypeError(f"pyramid must be a dict of detect_photo settings or None, got {type(pyramid).__name__}")
+    allowed = {"iou_threshold", "min_face", "max_face", "step", "overlap", "batch_size", "labels"}
+    if set(pyramid) - allowed:
+        raise ValueError(f"pyramid has unknown settings {sorted(set(pyramid) - allowed)}; use some of {sorted(allowed)}")
+    return dict(pyramid)
+
+
 def run_batch(items: dict, detector, out_dir, batch_size: int = 16, method: str = "gaussian",
               score_threshold: float = 0.5, iou_threshold: float = 0.5, size: int = 64,
-              engine=None, stage_pools: dict | None = None, strength: float = 0.5) -> PipelineReport:
+              engine=None, stage_pools: dict | None = None, strength: float = 0.5,
+              pyramid: dict | None = None) -> PipelineReport:
     """Blur every image of ``items`` (name → raw bytes or array) and write it to ``out_dir``.
 
     Without ``engine`` one worker runs every stage of a batch in turn (a *coupled* worker).
     With a :class:`mlsd_lib.batch.StageEngine`, the stages run on its pools (see
     :func:`pipeline_stages`; an engine with a single pool runs every stage there).
-    ``method`` and ``strength`` set the blur.
+    ``method`` and ``strength`` set the blur; ``pyramid`` reads full-size images through the
+    image pyramid of :func:`~mlsd_lib.detection.photo.blur_photo` (see :func:`pipeline_stages`).
 
     Examples
     --------
@@ -231,7 +256,8 @@ def run_batch(items: dict, detector, out_dir, batch_size: int = 16, method: str 
         raise TypeError("engine must be a mlsd_lib.batch.StageEngine (or None for one coupled worker)")
     if engine is not None and stage_pools is None and len(engine.pools) == 1:
         stage_pools = dict.fromkeys(STAGES, next(iter(engine.pools)))
-    stages = pipeline_stages(detector, out_dir, method, score_threshold, iou_threshold, size, stage_pools, strength)
+    stages = pipeline_stages(detector, out_dir, method, score_threshold, iou_threshold, size, stage_pools, strength,
+                             pyramid)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     pairs = list(items.items())

@@ -5,15 +5,21 @@ of a real photo that ships with scikit-image or scikit-learn, with objects paste
 places, so the boxes are exact by construction:
 
 - **faces**: the 100 real face crops of scikit-image's ``lfw_subset`` (Labeled Faces in the
-  Wild), 70 for training scenes and 30, other people, for test scenes;
+  Wild), split by person: 55 for training scenes, 15 for validation scenes and 30 for test
+  scenes, so no person is in two splits;
 - **licence plates**: rendered here: random characters on a light plate with a dark border,
   then a random perspective tilt, blur and lighting change;
 - **hard negatives** (not annotated): the 100 non-face crops of ``lfw_subset`` (textures
   that a face detector may take for faces) and, when asked, street signs: light text on a
   dark board, the shape of a plate (text that is not a plate).
 
-Scale, position, count and occlusion vary at random. Training scenes and test scenes use
-different faces and different halves of each background photo. Images are grey, float32 in
+Scale, position, count and occlusion vary at random. With ``pose > 0`` a pasted face (and,
+so that shape is no shortcut, a pasted texture) is also mirrored, rotated a few degrees and
+turned: :func:`turn_face` squeezes one half of the face and widens the other, a documented
+synthetic stand-in for a three-quarter or side view; ``oval=True`` pastes both through a
+soft oval mask, so that no detector can learn "a square patch with sharp edges" for a face.
+Training, validation and test scenes use different people, and training scenes a different
+half of each background photo. Images are grey, float32 in
 [0, 1]. Annotations come in the source's Table 3.1 form, ``[x, y, w, h]`` with a class.
 
 Introduced in chapter 3, "Data preparation".
@@ -27,10 +33,10 @@ from functools import lru_cache
 
 import numpy as np
 
-from mlsd_lib._validation import check_choice, check_float, check_int, check_random_state
+from mlsd_lib._validation import check_choice, check_float, check_ids, check_int, check_random_state
 
 __all__ = ["CLASS_NAMES", "SceneSet", "make_scenes", "render_plate", "render_sign", "load_sources",
-           "ObjectSources"]
+           "ObjectSources", "turn_face", "SPLITS"]
 
 CLASS_NAMES = {1: "human face", 2: "license plate"}
 _BACKGROUNDS = ("brick", "grass", "gravel", "coffee", "chelsea", "rocket", "clock", "coins", "moon")
@@ -43,7 +49,7 @@ class ObjectSources:
     faces: np.ndarray            # (100, 25, 25) real faces
     textures: np.ndarray         # (100, 25, 25) real non-face patches (hard negatives)
     backgrounds: tuple           # grey float photos
-    face_split: np.ndarray       # 0 for a training face, 1 for a test face
+    face_split: np.ndarray       # 0 for a training face, 1 for a test face, 2 for a validation face
 
 
 @lru_cache(maxsize=1)
@@ -53,8 +59,8 @@ def load_sources() -> ObjectSources:
     Examples
     --------
     >>> s = load_sources()
-    >>> s.faces.shape, int((s.face_split == 1).sum()), len(s.backgrounds)
-    ((100, 25, 25), 30, 11)
+    >>> s.faces.shape, [int((s.face_split == k).sum()) for k in (0, 2, 1)], len(s.backgrounds)
+    ((100, 25, 25), [55, 15, 30], 11)
     """
     import skimage.data as skd
     from skimage.color import rgb2gray
@@ -68,7 +74,9 @@ def load_sources() -> ObjectSources:
         g = rgb2gray(im[..., :3]) if im.ndim == 3 else im / (255.0 if im.max() > 1 else 1.0)
         grey.append(np.ascontiguousarray(g, dtype=np.float32))
     split = np.zeros(100, np.int64)
-    split[np.random.default_rng(0).permutation(100)[:30]] = 1
+    order = np.random.default_rng(0).permutation(100)
+    split[order[:30]] = 1          # the test people (the same 30 since the chapter began)
+    split[order[85:]] = 2          # 15 validation people, taken from the former training people
     return ObjectSources(lfw[:100], lfw[100:], tuple(grey), split)
 
 
@@ -208,6 +216,64 @@ class SceneSet:
         return pd.DataFrame(rows, columns=["image", "object", "bounding box [x, y, w, h]"])
 
 
+SPLITS = {"train": 0, "val": 2, "test": 1}
+
+
+def turn_face(patch, amount: float) -> np.ndarray:
+    """A synthetic turned head: the face's midline moves sideways, one half squeezed, one widened.
+
+    ``amount`` in [-1, 1]: 0 leaves the patch as it is; 0.5 moves the midline a quarter of the
+    way to the left edge (the left half shrinks to half its width, the right half grows to
+    fill), roughly a three-quarter view; negative values turn the other way. A crude stand-in
+    for a real side view (no occlusion of the far cheek, no new ear), documented as such;
+    works on grey ``(h, w)`` and colour ``(h, w, 3)`` patches.
+
+    Examples
+    --------
+    >>> p = np.tile(np.linspace(0, 1, 9, dtype=np.float32), (4, 1))
+    >>> turn_face(p, 0.0).round(2).tolist() == p.round(2).tolist()
+    True
+    >>> float(turn_face(p, 0.5)[0, 2]) > float(p[0, 2])    # the left half is squeezed
+    True
+    """
+    import cv2
+
+    amount = check_float(amount, "amount", low=-1.0, high=1.0)
+    img = np.asarray(patch)
+    if img.ndim not in (2, 3) or min(img.shape[:2]) < 2:
+        raise ValueError(f"patch must be (h, w) or (h, w, c) with h, w >= 2, got shape {img.shape}")
+    h, w = img.shape[:2]
+    mid, new_mid = (w - 1) / 2, (w - 1) / 2 * (1 - 0.5 * amount) if amount >= 0 else \
+        (w - 1) / 2 + (w - 1) / 2 * (0.5 * -amount)
+    x = np.arange(w, dtype=np.float32)
+    src_x = np.where(x <= new_mid, x * mid / max(new_mid, 1e-6),
+                     mid + (x - new_mid) * (w - 1 - mid) / max(w - 1 - new_mid, 1e-6)).astype(np.float32)
+    map_x = np.tile(src_x, (h, 1))
+    map_y = np.tile(np.arange(h, dtype=np.float32)[:, None], (1, w))
+    src = img.astype(np.float32) if img.dtype != np.float32 else img
+    out = cv2.remap(src, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return out.astype(img.dtype) if np.issubdtype(img.dtype, np.floating) else \
+        np.clip(np.rint(out), 0, np.iinfo(img.dtype).max).astype(img.dtype)
+
+
+def _posed(crop, pw, ph, rng, pose: float, oval: bool):
+    """A face or texture crop at ``pw`` x ``ph`` px, maybe mirrored, rotated and turned, and its mask."""
+    import cv2
+
+    patch = cv2.resize(crop, (pw, ph), interpolation=cv2.INTER_AREA)
+    if pose > 0 and rng.random() < pose:
+        if rng.random() < 0.5:
+            patch = patch[:, ::-1]
+        patch = turn_face(np.ascontiguousarray(patch), float(rng.uniform(-0.8, 0.8)))
+        m = cv2.getRotationMatrix2D(((pw - 1) / 2, (ph - 1) / 2), float(rng.uniform(-12, 12)), 1.0)
+        patch = cv2.warpAffine(patch, m, (pw, ph), borderMode=cv2.BORDER_REPLICATE)
+    if not oval:
+        return patch, np.ones_like(patch)
+    yy, xx = np.mgrid[0:ph, 0:pw].astype(np.float32)
+    r = np.sqrt(((xx - (pw - 1) / 2) / (pw / 2)) ** 2 + ((yy - (ph - 1) / 2) / (ph / 2)) ** 2)
+    return patch, np.clip((1.08 - r) / 0.25, 0, 1).astype(np.float32)
+
+
 def _free(box, taken, max_iou=0.15):
     from mlsd_lib.detection.boxes import box_iou
 
@@ -222,19 +288,27 @@ def _paste(canvas, patch, mask, x, y):
 
 def make_scenes(n: int, size: int = 64, seed=0, split: str = "train", max_faces: int = 2, max_plates: int = 2,
                 textures: float = 0.5, signs: float = 0.0, occlusion: float = 0.2,
-                face_px: tuple[int, int] = (10, 22), plate_px: tuple[int, int] = (16, 30)) -> SceneSet:
+                face_px: tuple[int, int] = (10, 22), plate_px: tuple[int, int] = (16, 30), pose: float = 0.0,
+                oval: bool = False, people=None) -> SceneSet:
     """``n`` composite scenes of ``size``² px with planted faces, plates and hard negatives.
 
     Parameters
     ----------
     n, size : how many scenes, and their side in pixels.
     seed : random seed (an int or a ``np.random.Generator``).
-    split : ``"train"`` or ``"test"``: which faces, and which half of each background photo.
+    split : ``"train"``, ``"val"`` or ``"test"``: which people's faces (see :data:`SPLITS`;
+        no person is in two splits), and which half of each background photo (training
+        scenes the left half, validation and test scenes the right half).
     max_faces, max_plates : up to this many of each per scene (uniform from 0).
     textures : expected number of non-face face-sized textures per scene (hard negatives).
     signs : expected number of plate-shaped street signs per scene (hard negatives).
     occlusion : probability that an object is partly covered by a patch of background.
     face_px, plate_px : the range of face sides and plate widths in pixels.
+    pose : probability that a face or texture is mirrored, rotated up to 12 degrees and turned
+        by :func:`turn_face` (a synthetic three-quarter or side view).
+    oval : paste faces and textures through a soft oval mask instead of as square patches.
+    people : restrict the faces to these ``lfw_subset`` indices (all of them in ``split``);
+        ``None`` uses every person of the split.
 
     Examples
     --------
@@ -246,17 +320,25 @@ def make_scenes(n: int, size: int = 64, seed=0, split: str = "train", max_faces:
 
     n = check_int(n, "n", low=1)
     size = check_int(size, "size", low=32)
-    split = check_choice(split, "split", ("train", "test"))
+    split = check_choice(split, "split", tuple(SPLITS))
     max_faces, max_plates = check_int(max_faces, "max_faces", low=0), check_int(max_plates, "max_plates", low=0)
     textures = check_float(textures, "textures", low=0.0, high=5.0)
     signs = check_float(signs, "signs", low=0.0, high=5.0)
     occlusion = check_float(occlusion, "occlusion", low=0.0, high=1.0)
+    pose = check_float(pose, "pose", low=0.0, high=1.0)
+    if not isinstance(oval, bool | np.bool_):
+        raise TypeError(f"oval must be True or False, got {oval!r}")
     for name, (lo, hi) in (("face_px", face_px), ("plate_px", plate_px)):
         check_int(lo, name, low=4)
         check_int(hi, name, low=lo, high=size // 2)
     rng = check_random_state(seed)
     src = load_sources()
-    face_ids = np.flatnonzero(src.face_split == (split == "test"))
+    face_ids = np.flatnonzero(src.face_split == SPLITS[split])
+    if people is not None:
+        chosen = np.unique(check_ids(people, "people", len(src.faces), of="lfw_subset faces"))
+        if len(chosen) == 0 or not np.isin(chosen, face_ids).all():
+            raise ValueError(f"people must be a non-empty list of {split!r} people (see load_sources().face_split)")
+        face_ids = chosen
     images = np.empty((n, size, size), np.float32)
     boxes, labels, negatives, kinds, sources = [], [], [], [], []
     for i in range(n):
@@ -290,8 +372,8 @@ def make_scenes(n: int, size: int = 64, seed=0, split: str = "train", max_faces:
                 pool = face_ids if kind == 1 else np.arange(100)
                 who = int(rng.choice(pool))
                 crop = (src.faces if kind == 1 else src.textures)[who]
-                patch = cv2.resize(crop, (pw, ph), interpolation=cv2.INTER_AREA) * rng.uniform(0.7, 1.2)
-                mask = np.ones_like(patch)
+                patch, mask = _posed(crop, pw, ph, rng, pose, oval)
+                patch = patch * rng.uniform(0.7, 1.2)
             elif kind == 2:
                 patch, mask = render_plate(pw, ph, rng)
             else:
