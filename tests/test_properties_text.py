@@ -25,10 +25,13 @@ from mlsd_lib.text import index as IX
 from mlsd_lib.text import normalize as N
 from mlsd_lib.text import tokenize as TK
 from mlsd_lib.text import vectorize as V
+from mlsd_lib.text import word2vec as W2V
 from mlsd_lib.video import corpus as C
 from mlsd_lib.video import encoders as E
+from mlsd_lib.video import evaluation as EV
 from mlsd_lib.video import online as O
 from mlsd_lib.video import search as S
+from mlsd_lib.video import system as SY
 from mlsd_lib.video import tagging as T
 
 # text arguments: not a string; token lists: not a list of strings
@@ -131,6 +134,7 @@ ENCODERS = [
          lambda r, kw: finite_array(r.numpy(), -1, 1, shape=(len(kw["x"]), 3, 2)), {"x": "tensor"}),
     _tower_case(E.FrameEncoder, lambda n: torch.zeros(n, 3, 2, 16, 16)),
     _tower_case(E.TwoStreamEncoder, lambda n: torch.zeros(n, 3, 4, 16, 16), n_frames=4),
+    _tower_case(E.SpatioTemporalEncoder, lambda n: torch.zeros(n, 3, 4, 16, 16)),
     _tower_case(E.SparseTextTower, lambda n: torch.zeros(n, 5), n_features=5),
     _tower_case(E.EmbeddingBagTower, lambda n: torch.ones(n, 3, dtype=torch.long), n_tokens=5),
     _tower_case(E.TransformerTower, lambda n: torch.ones(n, 3, dtype=torch.long), n_tokens=5, max_len=4, heads=2),
@@ -203,7 +207,62 @@ SEARCH = [
          call=lambda kw: O.simulate_sessions(**kw)),
 ]
 
-ALL = TEXT_CASES + CORPUS + ENCODERS + SEARCH
+_SMALL_CORPUS = C.make_video_corpus(np.random.default_rng(0).integers(0, 255, (12, 28, 28)), np.arange(12) % 10,
+                                   {"train": 8, "validation": 2, "test": 2}, n_frames=4)
+SCORES_AND_SETS = st.integers(2, 6).map(lambda n: {"scores": np.random.default_rng(n).random((3, n)),
+                                                    "relevant": [[0], [1, n - 1], []]})
+
+EVALUATION = [
+    Case(C.compose_query, ATTRS.map(lambda a: {"attrs": a, "rng": np.random.default_rng(1)}),
+         lambda r, kw: (isinstance(r[0], str) and r[1]["label"] == kw["attrs"]["label"]
+                        and all(kw["attrs"][k] == v for k, v in r[1].items())) or pytest.fail(str(r)),
+         {"attrs": "attrs", "rng": ("seed", "seed")}),
+    Case(C.VideoCorpus.relevant, st.integers(2, 4).map(lambda n: {"n": n}),
+         lambda r, kw: all(len(x) >= 1 for x in r) or pytest.fail(str(r)), {},
+         call=lambda kw: C.make_video_corpus(np.repeat(IMAGE[None], kw["n"] + 1, 0), np.arange(kw["n"] + 1) % 10,
+                                             {"train": kw["n"], "test": 1}, n_frames=2).relevant([0, 1], [0, 1]),
+         examples=2),
+    Case(W2V.Word2Vec, st.integers(0, 3).map(lambda s: {"seed": s}),
+         lambda r, kw: (finite_array(r[0], shape=(2, 4)), (r[0][1] == 0).all() or pytest.fail("unknown word"),
+                        len(r[1]) == 2 or pytest.fail(str(r[1]))) and None,
+         {"seed": "seed"},
+         call=lambda kw: (lambda m: (m.transform([["red", "bag"], ["zebra"]]), m.most_similar("red", 2)))(
+             W2V.Word2Vec(dim=4, epochs=2, **kw).fit([["red", "bag"], ["blue", "bag"], ["red", "coat"]])),
+         examples=3, bad_examples=1),
+    Case(C.inject_wrong_tags, st.floats(0, 1).map(lambda r: {"tags": [["bag", "red"], [], ["tee"]], "labels": [8, 1, 0],
+                                                             "rate": r, "seed": 0}),
+         lambda r, kw: (len(r[0]) == 3 and r[0][1] == [] and not r[1][1]) or pytest.fail(str(r)),
+         {"labels": "int_values", "rate": "prob", "seed": "seed"}),
+    Case(EV.ranked_relevance, SCORES_AND_SETS, lambda r, kw: finite_array(r, 0, 1, shape=kw["scores"].shape),
+         {"scores": "array"}),
+    Case(EV.first_relevant_ranks, SCORES_AND_SETS,
+         lambda r, kw: (r[0] >= 1 and np.isinf(r[2])) or pytest.fail(str(r)), {"scores": "array"}),
+    Case(EV.fused_lists, HITS, lambda r, kw: (len(r) == 1 and len(np.unique(r[0])) == len(r[0])) or pytest.fail(str(r)),
+         {"weight": "prob"},
+         call=lambda kw: EV.fused_lists([(kw["text_ids"], kw["text_scores"])], [(kw["visual_ids"], kw["visual_scores"])],
+                                        kw["weight"])),
+    Case(EV.lists_relevance, st.integers(1, 4).map(lambda n: {"ranked_ids": [list(range(n)), [n]], "relevant": [[0], [9]]}),
+         lambda r, kw: (r[0, 0] == 1 and r[1].sum() == 0) or pytest.fail(str(r)), {}),
+    Case(EV.first_relevant_in_lists, st.integers(1, 4).map(lambda n: {"ranked_ids": [list(range(n))] * 2,
+                                                                     "relevant": [[n - 1], [n]]}),
+         lambda r, kw: (r[0] == len(kw["ranked_ids"][0]) and np.isinf(r[1])) or pytest.fail(str(r)), {}),
+    Case(SY.build_search_system, st.integers(0, 2).map(lambda s: {"seed": s}),
+         lambda r, kw: (isinstance(r, SY.SearchSystem) and 0 <= r.weight <= 1 and len(r.catalogue) == 2)
+         or pytest.fail(str(r)), {"seed": "seed"},
+         call=lambda kw: SY.build_search_system(_SMALL_CORPUS, dim=4, epochs=1, **kw),
+         covers=(SY.SearchSystem, SY.train_search_towers), examples=2, bad_examples=1),
+    Case(EV.popularity_buckets, st.lists(st.floats(0, 100), min_size=1, max_size=8).map(lambda p: {"popularity": np.array(p)}),
+         lambda r, kw: (len(r) == len(kw["popularity"]) and set(r) <= {"head", "torso", "tail"}) or pytest.fail(str(r)),
+         {"popularity": "array"}),
+    Case(C.VideoCorpus.query_popularity, st.floats(0, 2).map(lambda e: {"exponent": e}),
+         lambda r, kw: finite_array(r, 0, shape=(3,)), {"exponent": "nonneg_float"},
+         call=lambda kw: _SMALL_CORPUS.query_popularity([0, 1, 2], **kw), examples=3, bad_examples=1),
+    Case(EV.set_metrics, st.integers(1, 5).map(lambda k: {"relevance": np.array([[1, 0, 1, 0], [0, 0, 0, 0]]),
+                                                          "relevant": [[0, 1, 2], [3]], "k": k}),
+         lambda r, kw: finite_array(r.to_numpy(), 0, 1, shape=(2, 4)), {"relevance": "array", "k": "count"}),
+]
+
+ALL = TEXT_CASES + CORPUS + ENCODERS + SEARCH + EVALUATION
 
 
 @parametrize([c for c in ALL if c.examples])

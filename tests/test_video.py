@@ -200,3 +200,96 @@ def test_search_box_refreshes_with_the_query_and_weight():
     assert calls == [("red", 0.3), ("blue coat", 0.3), ("blue coat", 0.8)]
     with pytest.raises(ValueError, match="weight"):
         search_box(lambda q, wt: None, "", 2.0)
+
+
+def test_set_metrics_match_sklearn_and_brute_force_per_query():
+    import sklearn.metrics as skm
+
+    from mlsd_lib.video import evaluation as ev
+
+    rng = np.random.default_rng(4)
+    scores = rng.random((40, 25))                       # continuous: no ties, so the order is unique
+    relevant = [rng.choice(25, size=rng.integers(1, 8), replace=False) for _ in range(40)]
+    table = ev.set_metrics(ev.ranked_relevance(scores, relevant), relevant, k=5)
+    for i, (s, r) in enumerate(zip(scores, relevant, strict=True)):
+        mask = np.isin(np.arange(25), r)
+        top5 = np.argsort(-s)[:5]
+        assert table["ap"][i] == pytest.approx(skm.average_precision_score(mask, s), abs=1e-12)
+        assert table["precision@5"][i] == pytest.approx(mask[top5].sum() / 5)
+        assert table["recall@5"][i] == pytest.approx(mask[top5].sum() / len(r))
+        assert table["rr"][i] == pytest.approx(1 / (1 + np.flatnonzero(mask[np.argsort(-s)])[0]))
+    with pytest.raises(ValueError, match="one set per query"):
+        ev.set_metrics(np.zeros((2, 3)), [[0]])
+
+
+def test_first_relevant_ranks_with_one_relevant_video_are_the_target_ranks():
+    from mlsd_lib.video import evaluation as ev
+
+    s = np.random.default_rng(5).integers(0, 4, (30, 12)).astype(float)   # many ties: they count against
+    t = np.random.default_rng(6).integers(0, 12, 30)
+    for positive in (False, True):
+        np.testing.assert_array_equal(ev.first_relevant_ranks(s, [[x] for x in t], require_positive=positive),
+                                      ranks_from_scores(s, t, require_positive=positive))
+    lists = [np.argsort(-row, kind="stable") for row in s]
+    np.testing.assert_array_equal(ev.first_relevant_in_lists(lists, [[x] for x in t]), target_ranks(lists, t))
+    hits = [(np.array([3, 1]), np.array([8.0, 2.0]))]
+    vis = [(np.array([1, 5]), np.array([0.9, 0.5]))]
+    np.testing.assert_array_equal(ev.first_relevant_in_lists(ev.fused_lists(hits, vis, 0.5), [[5]]),
+                                  fused_ranks(hits, vis, [5], 0.5))
+
+
+def test_relevant_videos_match_every_fact_the_query_names(corpus):
+    test = np.flatnonzero(corpus.meta.split == "test")
+    rows = np.flatnonzero(corpus.pairs.split == "test")
+    for pr, rel in zip(rows, corpus.relevant(rows, test), strict=True):
+        facts = corpus.pairs.facts.iloc[pr]
+        own = int(np.flatnonzero(test == corpus.pairs.row.iloc[pr])[0])
+        assert own in rel
+        brute = [j for j, r in enumerate(test) if all(corpus.meta.iloc[r][a] == v for a, v in facts.items())]
+        assert list(rel) == brute
+    a = dict(label=7, colour="red", direction="left", speed="fast", background="beach", topic="review")
+    assert vc.compose_query(a, np.random.default_rng(3))[0] == vc.make_query(a, np.random.default_rng(3))
+    with pytest.raises(ValueError, match="pair_rows"):
+        corpus.relevant([len(corpus.pairs)], test)
+
+
+def test_one_call_builds_the_system_and_one_seed_gives_one_system(corpus):
+    from mlsd_lib.video.system import build_search_system, train_search_towers
+
+    def towers(seed, draws_before):
+        torch.manual_seed(draws_before)
+        torch.randn(draws_before + 3)                        # other code drew from the global generator
+        return train_search_towers(corpus, video_tower="video-level", dim=8, epochs=1, seed=seed)
+
+    (enc_a, emb_a), (enc_b, emb_b) = towers(2, 0), towers(2, 9)
+    np.testing.assert_array_equal(emb_a, emb_b)
+    np.testing.assert_array_equal(enc_a(["red bag moving left"]), enc_b(["red bag moving left"]))
+    system = build_search_system(corpus, enc_a, emb_a, weights=[0.3, 0.7])
+    assert system.weight in (0.3, 0.7) and list(system.validation.index) == [0.3, 0.7]
+    assert system.weight == system.validation.idxmax()
+    hits = system.engine.search("red bag", k=3).hits
+    assert len(hits) and hits.video.between(0, len(system.catalogue) - 1).all()
+    with pytest.raises(ValueError, match="pass both"):
+        build_search_system(corpus, enc_a)
+    with pytest.raises(ValueError, match="one row per video"):
+        build_search_system(corpus, enc_a, emb_a[:3])
+    with pytest.raises(TypeError, match="corpus"):
+        build_search_system("corpus")
+
+
+def test_word2vec_learns_shared_contexts_and_one_seed_gives_one_model():
+    from mlsd_lib.text import Word2Vec
+
+    docs = [[c, p, "review"] for c in ("red", "blue", "green") for p in ("bag", "coat")] * 15 + [["beach", "sand"]] * 30
+    a = Word2Vec(dim=8, epochs=30, lr=0.05, batch_size=64, seed=1).fit(docs)
+    torch.randn(5)                                           # other code drew from the global generator
+    b = Word2Vec(dim=8, epochs=30, lr=0.05, batch_size=64, seed=1).fit(docs)
+    np.testing.assert_array_equal(a.vectors_, b.vectors_)
+    assert a.history_.train_loss[-1] < a.history_.train_loss[0]
+    assert {w for w, _ in a.most_similar("red", k=2)} == {"blue", "green"}   # the same contexts
+    np.testing.assert_allclose(a.transform([["red", "bag", "zebra"]])[0],
+                               (a.vectors_[a.index_["red"]] + a.vectors_[a.index_["bag"]]) / 2, rtol=1e-6)
+    with pytest.raises(ValueError, match="not fitted"):
+        Word2Vec().transform([["red"]])
+    with pytest.raises(ValueError, match="vocabulary"):
+        a.most_similar("zebra")

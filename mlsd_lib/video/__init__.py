@@ -5,6 +5,8 @@ users and the chapter's widget.
 - :mod:`~mlsd_lib.video.corpus` — clips, uploads' metadata and searchers' queries
 - :mod:`~mlsd_lib.video.encoders` — frame-level and video-level towers, text towers, training
 - :mod:`~mlsd_lib.video.search` — fusing layer, search engine, ranks of the relevant video
+- :mod:`~mlsd_lib.video.evaluation` — metrics with several relevant videos per query
+- :mod:`~mlsd_lib.video.system` — the served system in one call
 - :mod:`~mlsd_lib.video.tagging` — the auto-tagger
 - :mod:`~mlsd_lib.video.online` — CTR, completion and watch time from simulated users
 - :mod:`~mlsd_lib.video.widgets` — the search box
@@ -25,7 +27,9 @@ from mlsd_lib.video.corpus import (
     TOPICS,
     UploadHabits,
     VideoCorpus,
+    compose_query,
     describe_upload,
+    inject_wrong_tags,
     make_query,
     make_video_corpus,
     render_background,
@@ -39,6 +43,7 @@ from mlsd_lib.video.encoders import (
     FrameEncoder,
     ProjectionTower,
     SparseTextTower,
+    SpatioTemporalEncoder,
     TransformerTower,
     TwoStreamEncoder,
     count_macs,
@@ -48,6 +53,15 @@ from mlsd_lib.video.encoders import (
     preprocess_clips,
     reset_weights,
     train_dual_encoder,
+)
+from mlsd_lib.video.evaluation import (
+    first_relevant_in_lists,
+    first_relevant_ranks,
+    fused_lists,
+    lists_relevance,
+    popularity_buckets,
+    ranked_relevance,
+    set_metrics,
 )
 from mlsd_lib.video.online import (
     simulate_sessions,
@@ -62,6 +76,11 @@ from mlsd_lib.video.search import (
     ranks_from_scores,
     target_ranks,
 )
+from mlsd_lib.video.system import (
+    SearchSystem,
+    build_search_system,
+    train_search_towers,
+)
 from mlsd_lib.video.tagging import (
     ATTRIBUTES,
     AutoTagger,
@@ -72,10 +91,11 @@ from mlsd_lib.video.widgets import (
 
 __all__ = [
     "BACKGROUNDS", "BOILERPLATE", "CLASS_WORDS", "CLICKBAIT", "COLOURS", "DIRECTIONS", "FILLERS", "OPPOSITE",
-    "SPEEDS", "TOPICS", "UploadHabits", "VideoCorpus", "describe_upload", "make_query", "make_video_corpus",
+    "SPEEDS", "TOPICS", "UploadHabits", "VideoCorpus", "compose_query", "describe_upload", "inject_wrong_tags", "make_query", "make_video_corpus",
     "render_background", "render_clip", "reverse_query", "EmbeddingBagTower", "FrameEncoder", "MEAN",
-    "ProjectionTower", "STD", "SparseTextTower", "TransformerTower", "TwoStreamEncoder", "count_macs",
+    "ProjectionTower", "STD", "SparseTextTower", "SpatioTemporalEncoder", "TransformerTower", "TwoStreamEncoder", "count_macs",
     "embed", "motion_track", "pad_ids", "preprocess_clips", "reset_weights", "train_dual_encoder", "SearchResponse",
     "VideoSearchEngine", "fuse_candidates", "fused_ranks", "normalise_scores", "rank_metrics",
-    "ranks_from_scores", "target_ranks", "ATTRIBUTES", "AutoTagger", "simulate_sessions", "search_box",
+    "ranks_from_scores", "target_ranks", "first_relevant_in_lists", "first_relevant_ranks", "fused_lists", "lists_relevance", "popularity_buckets",
+    "ranked_relevance", "set_metrics", "SearchSystem", "build_search_system", "train_search_towers", "ATTRIBUTES", "AutoTagger", "simulate_sessions", "search_box",
 ]

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from mlsd_lib._validation import as_array, check_float, check_int, check_random_state
+from mlsd_lib._validation import as_array, check_float, check_ids, check_int, check_random_state
 from mlsd_lib.text.normalize import normalize_text
 
 # class id -> (the uploader's word, another word searchers use, a paraphrase no upload uses)
@@ -94,12 +94,70 @@ class VideoCorpus:
     pairs : the annotated ``<video, query>`` pairs of Table 4.1: ``row`` (into ``meta``),
         ``video``, ``query``, ``kind`` ("literal" or "paraphrase"; training pairs are literal),
         ``split`` and ``reversed`` (the query for the clip played backwards, ``""`` when the
-        query does not mention motion).
+        query does not mention motion) and ``facts`` (the planted attributes the query names, a
+        dict: what makes a video relevant to it, :meth:`relevant`).
     """
 
     clips: np.ndarray
     meta: pd.DataFrame
     pairs: pd.DataFrame
+
+    def relevant(self, pair_rows: ArrayLike, catalogue: ArrayLike) -> list[np.ndarray]:
+        """The relevant videos of each query: every video of ``catalogue`` that matches all
+        the facts the query names.
+
+        Parameters
+        ----------
+        pair_rows : positions of the queries in ``pairs``.
+        catalogue : rows of ``meta`` being searched; the answer holds positions in it.
+
+        A query's own video always matches its facts, so no set is empty when the catalogue
+        holds it; a short query ("red bag") matches several videos.
+
+        Examples
+        --------
+        >>> x = np.random.default_rng(0).integers(0, 255, (6, 28, 28))
+        >>> c = make_video_corpus(x, np.zeros(6, int), {"train": 2, "test": 4}, n_frames=4)
+        >>> test = np.flatnonzero(c.meta.split == "test")
+        >>> all(len(r) >= 1 for r in c.relevant(np.flatnonzero(c.pairs.split == "test"), test))
+        True
+        """
+        pr = check_ids(pair_rows, "pair_rows", len(self.pairs), allow_empty=True, of="pairs")
+        cat = check_ids(catalogue, "catalogue", len(self.meta), of="videos")
+        m = self.meta.iloc[cat]
+        cols = {a: m[a].to_numpy() for a in ("label", "colour", "direction", "speed", "background", "topic")}
+        out = []
+        for facts in self.pairs.facts.to_numpy()[pr]:
+            keep = np.ones(len(cat), bool)
+            for a, v in facts.items():
+                keep &= cols[a] == v
+            out.append(np.flatnonzero(keep))
+        return out
+
+    def query_popularity(self, pair_rows: ArrayLike, exponent: float = 1.0, seed: int = 0) -> np.ndarray:
+        """How often each query is searched, in a simulated query log (relative units).
+
+        Searchers' interest in products follows Zipf's law: the product class ranked ``r``
+        (a random order drawn from ``seed``) draws interest ``1 / r ** exponent`` per video. A
+        query is searched as often as the interest of every video of the corpus that matches
+        all the facts it names: short queries about popular products are the head, long
+        queries about rare ones the tail (:func:`mlsd_lib.video.popularity_buckets`).
+
+        Examples
+        --------
+        >>> x = np.random.default_rng(0).integers(0, 255, (6, 28, 28))
+        >>> c = make_video_corpus(x, np.arange(6) % 10, {"train": 2, "test": 4}, n_frames=4)
+        >>> bool((c.query_popularity(np.arange(len(c.pairs))) > 0).all())
+        True
+        """
+        pr = check_ids(pair_rows, "pair_rows", len(self.pairs), allow_empty=True, of="pairs")
+        exponent = check_float(exponent, "exponent", low=0.0)
+        rng = check_random_state(seed)
+        rank = np.empty(len(CLASS_WORDS))
+        rank[rng.permutation(len(CLASS_WORDS))] = np.arange(1, len(CLASS_WORDS) + 1)
+        interest = 1.0 / rank[self.meta.label.to_numpy()] ** exponent
+        everything = np.arange(len(self.meta))
+        return np.array([interest[r].sum() for r in self.relevant(pr, everything)])
 
     def text(self, rows: ArrayLike | None = None) -> list[str]:
         """Title, tags and description of each video joined into one searchable text."""
@@ -264,22 +322,54 @@ def make_query(attrs: dict, rng: np.random.Generator, *, paraphrase: bool = Fals
     check_float(order_only, "order_only", low=0.0, high=1.0)
     if not isinstance(attrs, dict) or not {"label", "colour", "direction", "speed", "background", "topic"} <= set(attrs):
         raise ValueError("attrs must be a dict with label, colour, direction, speed, background and topic")
+    return _compose(attrs, rng, paraphrase, order_only)[0]
+
+
+def compose_query(attrs: dict, rng: np.random.Generator, *, paraphrase: bool = False,
+                  order_only: float = 0.3) -> tuple[str, dict]:
+    """:func:`make_query`'s query together with the facts it names.
+
+    The facts are the planted attributes the query states (``label`` always; ``colour``,
+    ``direction``, ``speed``, ``background`` and ``topic`` when their phrase is in the query).
+    Every video whose attributes match all of them is relevant to the query
+    (:meth:`VideoCorpus.relevant`). The same ``rng`` state gives :func:`make_query`'s text.
+
+    Examples
+    --------
+    >>> a = dict(label=7, colour="red", direction="left", speed="fast", background="beach", topic="review")
+    >>> compose_query(a, np.random.default_rng(0), paraphrase=True)[1]
+    {'label': 7, 'colour': 'red', 'direction': 'left', 'background': 'beach', 'topic': 'review'}
+    """
+    rng = check_random_state(rng)
+    check_float(order_only, "order_only", low=0.0, high=1.0)
+    if not isinstance(attrs, dict) or not {"label", "colour", "direction", "speed", "background", "topic"} <= set(attrs):
+        raise ValueError("attrs must be a dict with label, colour, direction, speed, background and topic")
+    return _compose(attrs, rng, paraphrase, order_only)
+
+
+def _compose(attrs: dict, rng: np.random.Generator, paraphrase: bool, order_only: float) -> tuple[str, dict]:
     words = CLASS_WORDS[int(attrs["label"])]
     d = DIRECTIONS[attrs["direction"]]
+    facts: dict = {"label": int(attrs["label"])}
     parts = [] if paraphrase else [str(rng.choice(FILLERS))]
     if paraphrase or rng.random() < 0.8:
         parts.append(COLOURS[attrs["colour"]][1] if paraphrase else attrs["colour"])
+        facts["colour"] = attrs["colour"]
     parts.append(words[2] if paraphrase else str(rng.choice(words[:2])))
     if paraphrase or rng.random() < 0.6:
         parts.append(d[3] if paraphrase else (d[2] if rng.random() < order_only else d[1]))
+        facts["direction"] = attrs["direction"]
         if rng.random() < 0.4:
             parts.append(SPEEDS[attrs["speed"]][2] if paraphrase else SPEEDS[attrs["speed"]][1])
+            facts["speed"] = attrs["speed"]
     if rng.random() < 0.5:
         bg = attrs["background"]
         parts.append(BACKGROUNDS[bg] if paraphrase else ("in the studio" if bg == "studio" else f"at the {bg}"))
+        facts["background"] = bg
     if rng.random() < 0.3:
         parts.append(TOPICS[attrs["topic"]] if paraphrase else attrs["topic"])
-    return " ".join(p for p in parts if p)
+        facts["topic"] = attrs["topic"]
+    return " ".join(p for p in parts if p), facts
 
 
 def reverse_query(query: str, direction: str) -> str:
@@ -351,9 +441,41 @@ def make_video_corpus(images: ArrayLike, labels: ArrayLike, split_sizes: dict[st
         rows.append({"video": name, "split": str(split[i]), **attrs, "title": title, "tags": tags, "description": desc})
         kinds = ["literal"] * qpt if split[i] == "train" else ["literal", "paraphrase"]
         for kind in kinds:
-            q = make_query(attrs, rng, paraphrase=kind == "paraphrase")
+            q, facts = _compose(attrs, rng, kind == "paraphrase", 0.3)
             while normalize_text(q) == normalize_text(title):   # a query never copies the title
-                q = make_query(attrs, rng, paraphrase=kind == "paraphrase")
+                q, facts = _compose(attrs, rng, kind == "paraphrase", 0.3)
             pairs.append({"row": i, "video": name, "query": q, "kind": kind, "split": str(split[i]),
-                          "reversed": reverse_query(q, attrs["direction"])})
+                          "reversed": reverse_query(q, attrs["direction"]), "facts": facts})
     return VideoCorpus(clips, pd.DataFrame(rows), pd.DataFrame(pairs))
+
+def inject_wrong_tags(tags: list, labels: ArrayLike, rate: float, seed: int = 0) -> tuple[list[list[str]], np.ndarray]:
+    """Tags with wrong product names injected at a controlled rate, as a bad auto-tagger writes them.
+
+    Each video that has tags is hit with probability ``rate``: every tag naming its product is
+    replaced by the uploader's word for another product, drawn at random (a video with no
+    such tag gets the wrong word as its first tag). Returns the new tag lists and the mask of
+    videos hit.
+
+    Examples
+    --------
+    >>> new, hit = inject_wrong_tags([["bag", "red"], []], [8, 0], rate=1.0)
+    >>> hit.tolist(), new[1], new[0][1], new[0][0] != "bag"
+    ([True, False], [], 'red', True)
+    """
+    y = as_array(labels, "labels", ndim=1, dtype="int")
+    if isinstance(tags, str | bytes) or not hasattr(tags, "__len__") or len(tags) != len(y):
+        raise ValueError(f"tags must be a list with one list of tags per video ({len(y)})")
+    if ((y < 0) | (y >= len(CLASS_WORDS))).any():
+        raise ValueError(f"labels must be class ids in [0, {len(CLASS_WORDS) - 1}]")
+    rate = check_float(rate, "rate", low=0.0, high=1.0)
+    rng = check_random_state(seed)
+    out, hit = [], np.zeros(len(y), bool)
+    for i, (t, label) in enumerate(zip(tags, y, strict=True)):
+        t = [str(w) for w in t]
+        if t and rng.random() < rate:
+            wrong = CLASS_WORDS[(int(label) + int(rng.integers(1, len(CLASS_WORDS)))) % len(CLASS_WORDS)][0]
+            own = set(CLASS_WORDS[int(label)][:2])
+            t = [wrong if w in own else w for w in t] if own & set(t) else [wrong, *t[1:]]
+            hit[i] = True
+        out.append(t)
+    return out, hit

@@ -4,8 +4,12 @@ Video towers:
 
 - :class:`FrameEncoder` — a frame-level model: one 2-D CNN per (sampled) frame, frame
   embeddings averaged. The average is the same for any order of the frames;
-- :class:`TwoStreamEncoder` — a video-level model: the same CNN on every frame, plus a
-  motion stream that reads how the moving region travels across the whole clip.
+- :class:`SpatioTemporalEncoder` — a video-level model learned from pixels: (2+1)-D
+  factorised convolutions over all the clip's frames (the chapter's video-level tower);
+- :class:`TwoStreamEncoder` — an **oracle**, not a learned video model: the frame CNN plus a
+  motion stream fed by :func:`motion_track`, a hand-coded tracker that reads the direction of
+  travel. Kept to show what seeing motion is worth when it is given; the chapter does not
+  use it.
 
 Text towers (all end in a ``dim``-d embedding):
 
@@ -115,9 +119,11 @@ def motion_track(x: torch.Tensor) -> torch.Tensor:
 
 
 class TwoStreamEncoder(nn.Module):
-    """Video-level tower: the frame CNN over *every* frame (appearance stream) plus a motion
-    stream that reads the whole clip's :func:`motion_track` in order (Simonyan & Zisserman's
-    two-stream design, with a crude flow).
+    """An oracle video tower: the frame CNN over *every* frame (appearance stream) plus a
+    motion stream that reads the whole clip's :func:`motion_track` in order (Simonyan &
+    Zisserman's two-stream design, with a crude hand-coded flow). Motion is given, not
+    learned, so it cannot test whether a video model learns motion; see
+    :class:`SpatioTemporalEncoder` for the learned one.
 
     Examples
     --------
@@ -137,6 +143,43 @@ class TwoStreamEncoder(nn.Module):
         if x.shape[2] != self.n_frames:
             raise ValueError(f"the video-level model reads all {self.n_frames} frames; got {x.shape[2]}")
         return self.appearance(x) + self.motion(20.0 * motion_track(x).flatten(1))
+
+
+class SpatioTemporalEncoder(nn.Module):
+    """Video-level tower learned from pixels: (2+1)-D factorised convolutions over the clip.
+
+    Each block is a spatial 3×3 convolution (stride 2) on every frame followed by a temporal
+    convolution over 3 neighbouring frames at every position (Tran et al.'s R(2+1)D). The
+    temporal convolutions compare where things are in successive frames, so the features can
+    depend on the order of the frames; nothing about motion is hand-coded. The features are
+    averaged over time and space, then projected. With the same ``widths`` its spatial
+    convolutions cost what :class:`FrameEncoder`'s do on the same frames: the temporal
+    convolutions are the price of seeing motion.
+
+    Examples
+    --------
+    >>> SpatioTemporalEncoder(dim=8)(torch.zeros(2, 3, 8, 32, 32)).shape
+    torch.Size([2, 8])
+    """
+
+    def __init__(self, dim: int = 64, widths: tuple[int, int, int] = (16, 32, 32), temporal_kernel: int = 3) -> None:
+        super().__init__()
+        dim = check_int(dim, "dim", low=1)
+        kt = check_int(temporal_kernel, "temporal_kernel", low=1)
+        if kt % 2 == 0:
+            raise ValueError(f"temporal_kernel must be odd so the clip keeps its length, got {kt}")
+        layers: list[nn.Module] = []
+        c_in = 3
+        for w in widths:
+            w = check_int(w, "widths", low=1)
+            layers += [nn.Conv3d(c_in, w, (1, 3, 3), stride=(1, 2, 2), padding=(0, 1, 1)), nn.ReLU(),
+                       nn.Conv3d(w, w, (kt, 1, 1), padding=(kt // 2, 0, 0)), nn.ReLU()]
+            c_in = w
+        self.net = nn.Sequential(*layers)
+        self.head = nn.Linear(c_in, dim)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.net(x).mean(dim=(2, 3, 4)))
 
 
 class SparseTextTower(nn.Module):
