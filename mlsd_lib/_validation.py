@@ -26,7 +26,8 @@ def as_array(
     """Convert ``x`` to a NumPy array and check its rank, dtype, emptiness and NaNs.
 
     ``dtype`` is ``"float"`` (any real number, returned as float64), ``"int"`` (integers,
-    returned as int64), ``"bool"`` (0/1 or booleans, returned as int64) or ``"any"``.
+    returned as int64), ``"ids"`` (integers as for ``"int"``, but booleans refused: a mask is
+    not a list of positions), ``"bool"`` (0/1 or booleans, returned as int64) or ``"any"``.
     """
     if isinstance(x, str | bytes) or x is None:
         raise TypeError(f"{name} must be array-like of numbers, got {type(x).__name__}")
@@ -36,6 +37,9 @@ def as_array(
         raise TypeError(f"{name} must be array-like of numbers: {exc}") from exc
     if ndim is not None:
         allowed = (ndim,) if isinstance(ndim, int) else ndim
+        if not isinstance(allowed, tuple) or not all(isinstance(d, int) and not isinstance(d, bool) and d >= 0
+                                                      for d in allowed):
+            raise TypeError(f"ndim must be an int or a tuple of ints, got {ndim!r}")
         if arr.ndim not in allowed:
             want = " or ".join(f"{d}-D" for d in allowed)
             raise ValueError(f"{name} must be {want}, got an array of shape {arr.shape}")
@@ -43,12 +47,19 @@ def as_array(
         raise ValueError(f"{name} is empty; pass at least one value")
     if dtype == "any":
         return arr
+    if dtype == "ids":
+        if arr.dtype == np.bool_:
+            raise TypeError(f"{name} must be integer ids, got booleans; "
+                            "turn a mask into positions with np.flatnonzero(mask)")
+        dtype = "int"
     if np.issubdtype(arr.dtype, np.complexfloating):
         raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
     if arr.dtype == object or not (
         np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)
     ):
         raise TypeError(f"{name} must hold numbers, got dtype {arr.dtype}")
+    if not (arr.flags.c_contiguous or arr.flags.f_contiguous):
+        arr = arr.copy()   # a reversed or strided view (X[::-1]): torch and faiss refuse negative strides
     if dtype == "float":
         arr = arr.astype(np.float64, copy=False)
         if not allow_nan and np.isnan(arr).any():
@@ -91,6 +102,9 @@ def check_int(
     """Check that ``value`` is an integer in ``[low, high]``."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
+    for bound, label in ((low, "low"), (high, "high")):
+        if bound is not None and (isinstance(bound, bool) or not isinstance(bound, numbers.Real)):
+            raise TypeError(f"{label} must be a number or None, got {type(bound).__name__}")
     value = int(value)
     if low is not None and value < low:
         raise ValueError(f"{name} must be >= {low}, got {value}")
@@ -130,22 +144,25 @@ def check_k(k: object, name: str = "k") -> int:
 
 def check_choice(value: object, name: str, choices: tuple[str, ...]) -> str:
     """Check that ``value`` is one of ``choices``."""
+    if isinstance(choices, str | bytes) or not isinstance(choices, tuple | list | frozenset | set | dict):
+        raise TypeError(f"choices must be a tuple of options, got {type(choices).__name__}")
     if value not in choices:
         raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}; got {value!r}")
     return value  # type: ignore[return-value]
 
 
-def check_random_state(seed: object) -> np.random.Generator:
-    """Turn ``None``, an int or a Generator into a ``np.random.Generator``."""
+def check_random_state(seed: object, name: str = "seed") -> np.random.Generator:
+    """Turn ``None``, an int or a Generator into a ``np.random.Generator``; ``name`` is the
+    argument's name in error messages (``"rng"`` where a function calls it that)."""
     if isinstance(seed, np.random.Generator):
         return seed
     if seed is None:
         return np.random.default_rng()
     if isinstance(seed, numbers.Integral) and not isinstance(seed, bool):
         if seed < 0:
-            raise ValueError(f"seed must be a non-negative integer, got {seed}")
+            raise ValueError(f"{name} must be a non-negative integer, got {seed}")
         return np.random.default_rng(int(seed))
-    raise TypeError(f"seed must be None, an int or a numpy Generator, got {type(seed).__name__}")
+    raise TypeError(f"{name} must be None, an int or a numpy Generator, got {type(seed).__name__}")
 
 
 def check_ids(
@@ -175,6 +192,9 @@ def check_ids(
     ValueError: items must be positions in [0, 3) (rows of item_vectors); found 3, outside that range
     """
     size = check_int(size, f"size of {name}", low=0)
+    if isinstance(ids, bool | np.bool_) or np.asarray(ids).dtype == np.bool_:
+        raise TypeError(f"{name} must be integer positions, got booleans; "
+                        "turn a mask into positions with np.flatnonzero(mask)")
     arr = as_array(ids, name, ndim=ndim, dtype="int", allow_empty=allow_empty)
     bad = (arr < 0) | (arr >= size)
     if missing is not None:
@@ -245,3 +265,109 @@ def check_sequence(x: object, name: str) -> list:
     if x is None or isinstance(x, str | bytes | dict) or not hasattr(x, "__len__") or not hasattr(x, "__iter__"):
         raise TypeError(f"{name} must be a list or array, got {type(x).__name__}")
     return list(x)
+
+
+def check_boxes(
+    boxes: ArrayLike,
+    name: str,
+    *,
+    allow_empty: bool = True,
+    ordered: bool = True,
+) -> np.ndarray:
+    """Boxes as an ``(n, 4)`` float array: finite, and with ``x1 <= x2`` and ``y1 <= y2``.
+
+    A single box may be given flat (4 numbers); any other flat array is refused rather than
+    cut into rows of four (8 flat numbers are not two boxes). ``ordered=False`` skips the
+    corner check, for rows that are offsets rather than boxes.
+
+    Examples
+    --------
+    >>> check_boxes([0, 0, 2, 3], "boxes").tolist()
+    [[0.0, 0.0, 2.0, 3.0]]
+    >>> check_boxes([2, 0, 1, 3], "boxes")
+    Traceback (most recent call last):
+    ...
+    ValueError: boxes must be xyxy with x1 <= x2 and y1 <= y2; row 0 is [2.0, 0.0, 1.0, 3.0]
+    """
+    arr = as_array(boxes, name, ndim=(1, 2), allow_empty=allow_empty)
+    if arr.ndim == 1:
+        if arr.size == 0:
+            return arr.reshape(0, 4)
+        if arr.size != 4:
+            raise ValueError(f"{name} must be an (n, 4) array of xyxy boxes (or one box of 4 numbers), "
+                             f"got a flat array of {arr.size} numbers; reshape it to (-1, 4) if that is meant")
+        arr = arr[None]
+    if arr.shape[1] != 4:
+        raise ValueError(f"{name} must be an (n, 4) array of xyxy boxes, got shape {arr.shape}")
+    if ordered:
+        bad = np.flatnonzero((arr[:, 2] < arr[:, 0]) | (arr[:, 3] < arr[:, 1]))
+        if len(bad):
+            raise ValueError(f"{name} must be xyxy with x1 <= x2 and y1 <= y2; "
+                             f"row {int(bad[0])} is {arr[bad[0]].tolist()}")
+    return arr
+
+
+def check_names(
+    values: object,
+    name: str,
+    choices: tuple[str, ...] | None = None,
+    *,
+    allow_empty: bool = True,
+) -> tuple[str, ...]:
+    """A collection of names (class names, columns) as a tuple of str.
+
+    A bare string is refused rather than read letter by letter (``"violence"`` is not
+    ``("v", "i", ...)``); with ``choices``, a name outside them (a misspelling) is refused.
+
+    Examples
+    --------
+    >>> check_names(["a"], "classes", ("a", "b"))
+    ('a',)
+    >>> check_names("a", "classes")
+    Traceback (most recent call last):
+    ...
+    TypeError: classes must be a list or tuple of names, got a str; wrap one name as ('a',)
+    """
+    if isinstance(values, str | bytes):
+        raise TypeError(f"{name} must be a list or tuple of names, got a str; wrap one name as ({values!r},)")
+    if values is None or isinstance(values, dict) or not hasattr(values, "__iter__"):
+        raise TypeError(f"{name} must be a list or tuple of names, got {type(values).__name__}")
+    out = tuple(values)
+    for v in out:
+        if not isinstance(v, str):
+            raise TypeError(f"{name} must hold names (str), found {type(v).__name__} {v!r}")
+    if choices is not None:
+        unknown = [v for v in out if v not in choices]
+        if unknown:
+            raise ValueError(f"{name} has unknown name(s) {unknown}; choose from {', '.join(map(repr, choices))}")
+    if not out and not allow_empty:
+        raise ValueError(f"{name} is empty; pass at least one name")
+    return out
+
+
+def check_selection(idx: ArrayLike, name: str, size: int, *, of: str | None = None) -> np.ndarray:
+    """Integer positions from a boolean mask of length ``size`` or from integer positions.
+
+    A mask must have exactly ``size`` entries; positions must be integers in ``[0, size)``
+    (no wrap-around of ``-1``, no rounding of ``0.5``), as in :func:`check_ids`.
+
+    Examples
+    --------
+    >>> check_selection([True, False, True], "idx", 3).tolist()
+    [0, 2]
+    >>> check_selection([2, 0], "idx", 3).tolist()
+    [2, 0]
+    """
+    if isinstance(idx, str | bytes) or idx is None:
+        raise TypeError(f"{name} must be a boolean mask or integer positions, got {type(idx).__name__}")
+    try:
+        arr = np.asarray(idx)
+    except Exception as exc:  # ragged lists and the like
+        raise TypeError(f"{name} must be a boolean mask or integer positions: {exc}") from exc
+    if arr.dtype == np.bool_:
+        if arr.ndim != 1 or len(arr) != size:
+            where = f" ({of})" if of else ""
+            raise ValueError(f"{name} as a boolean mask must have one entry per item{where}: "
+                             f"{size}, got shape {arr.shape}")
+        return np.flatnonzero(arr)
+    return check_ids(arr, name, size, allow_empty=True, of=of)

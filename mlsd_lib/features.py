@@ -31,8 +31,8 @@ def _check_frame(df: object, name: str = "df") -> pd.DataFrame:
 
 
 def _check_columns(df: pd.DataFrame, columns: Sequence[str], name: str) -> list[str]:
-    if isinstance(columns, str):
-        raise TypeError(f"{name} must be a list of column names, not a string")
+    if isinstance(columns, str | bytes) or not hasattr(columns, "__iter__"):
+        raise TypeError(f"{name} must be a list of column names, got {type(columns).__name__}")
     missing = [c for c in columns if c not in df.columns]
     if missing:
         raise ValueError(f"{name} names columns not in the frame: {missing}")
@@ -182,6 +182,8 @@ def bucketize(x: ArrayLike, edges: Sequence[float] = AGE_BUCKET_EDGES,
     idx = np.searchsorted(e, xa, side="right") - 1
     if labels is None:
         return idx
+    if isinstance(labels, str | bytes) or not hasattr(labels, "__len__"):
+        raise TypeError(f"labels must be a list of bucket names or None, got {type(labels).__name__}")
     if len(labels) != len(e) - 1:
         raise ValueError(f"labels must have len(edges) - 1 = {len(e) - 1} entries, got {len(labels)}")
     return np.asarray(labels, dtype=object)[idx]
@@ -280,8 +282,8 @@ def tabular_encoder(numeric: Sequence[str], categorical: Sequence[str] = (), *, 
 
 
 def _check_names(columns: Sequence[str], name: str) -> list[str]:
-    if isinstance(columns, str):
-        raise TypeError(f"{name} must be a list of column names, not a string")
+    if isinstance(columns, str | bytes) or not hasattr(columns, "__iter__"):
+        raise TypeError(f"{name} must be a list of column names, got {type(columns).__name__}")
     columns = list(columns)
     bad = [c for c in columns if not isinstance(c, str)]
     if bad:

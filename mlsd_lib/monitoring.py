@@ -99,7 +99,20 @@ class DriftMonitor:
             raise ValueError("reference must be a non-empty DataFrame of numeric features")
         non_numeric = [c for c in reference.columns if not pd.api.types.is_numeric_dtype(reference[c])]
         if non_numeric:
-            raise TypeError(f"DriftMonitor watches numeric features; encode or drop {non_numeric}")
+            raise TypeError(f"reference: DriftMonitor watches numeric features; encode or drop {non_numeric}")
+        # Missing values are skipped when comparing (see check), but a feature needs some values.
+        empty = [c for c in reference.columns if reference[c].notna().sum() == 0]
+        if empty:
+            raise ValueError(f"reference has no observed values in {empty}; drop those columns")
+        infinite = [c for c in reference.columns if np.isinf(reference[c].to_numpy(float)).any()]
+        if infinite:
+            raise ValueError(f"reference contains inf in {infinite}; clip or drop infinite values first")
+        # check() bins each feature at the reference's quantiles: refuse now what it cannot bin later
+        for c in reference.columns:
+            x = reference[c].dropna().to_numpy(float)
+            if len(np.unique(np.quantile(x, np.linspace(0, 1, self.bins + 1)))) < 3:
+                raise ValueError(f"reference[{c!r}] has too few distinct values to form bins; "
+                                 "watch it with a categorical check instead")
         self.reference_ = reference.copy()
         return self
 
@@ -141,6 +154,9 @@ def shift_features(
         raise TypeError(f"df must be a pandas DataFrame, got {type(df).__name__}")
     if df.empty:
         raise ValueError("df is empty; pass at least one row")
+    for name, value in (("scale", scale), ("shift", shift)):
+        if value is not None and not isinstance(value, dict):
+            raise TypeError(f"{name} must be a dict of column -> number, got {type(value).__name__}")
     scale, shift = dict(scale or {}), dict(shift or {})
     unknown = [c for c in [*scale, *shift] if c not in df.columns]
     if unknown:

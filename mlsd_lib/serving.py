@@ -112,7 +112,7 @@ def distill(
     _check_module(teacher, "teacher")
     _check_module(student, "student")
     Xa = torch.as_tensor(as_array(X, "X", ndim=2), dtype=torch.float32)
-    temperature = check_float(temperature, "temperature", low=0, low_open=True)
+    temperature = check_float(temperature, "temperature", low=0, low_open=True, high=1e6)
     alpha = check_float(alpha, "alpha", low=0, high=1)
     yt = None
     if y is not None:
@@ -136,7 +136,7 @@ def distill(
 
     fit(student, step, lambda epoch: batches(len(Xa), batch_size, seed=rng),
         epochs=check_int(epochs, "epochs", low=1), seed=seed,
-        optimizer=torch.optim.Adam(student.parameters(), lr=check_float(lr, "lr", low=0, low_open=True)))
+        optimizer=torch.optim.Adam(student.parameters(), lr=check_float(lr, "lr", low=0, low_open=True, high=1e6)))
     student.eval()
     return student
 
@@ -376,6 +376,9 @@ def capacity_estimate(n_items: float, bytes_per_item: float, qps: float, ms_per_
     machine_memory_gb = check_float(machine_memory_gb, "machine_memory_gb", low=0, low_open=True)
     cores_per_machine = check_int(cores_per_machine, "cores_per_machine", low=1)
     storage_gb = n_items * bytes_per_item / 1e9
+    if not np.isfinite(storage_gb / machine_memory_gb * max(qps, 1.0) * max(ms_per_query, 1.0)):
+        raise ValueError(f"n_items ({n_items:g}) times bytes_per_item ({bytes_per_item:g}) is too large to estimate "
+                         "(the arithmetic overflows); give figures below about 1e150 each")
     shards = float(max(1, int(np.ceil(storage_gb / machine_memory_gb))))
     items_per_shard = n_items / shards
     latency = ms_per_query if measured_items is None else ms_per_query * (items_per_shard / measured_items) ** cost_exponent

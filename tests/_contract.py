@@ -41,6 +41,8 @@ PROFILE = settings(
 # Every public callable a property test exercises, as "module.name"; filled at import time of
 # the tests/test_properties_*.py modules and read by tests/test_properties_coverage.py.
 COVERED: set[str] = set()
+# Every Case, in order of creation (the argument sweep of test_properties_adversarial runs them).
+CASES: list = []
 
 
 def qualname(obj: object) -> str:
@@ -118,7 +120,28 @@ def _bad_int_values(value) -> list:
 
 def _bad_ids(value) -> list:
     shape = np.asarray(value).shape or (1,)
-    return _bad_int_values(value) + [np.full(shape, -5), np.full(shape, 10**6)]
+    # booleans are not positions (True would silently mean row 1); a fractional id is no id
+    return _bad_int_values(value) + [np.full(shape, -5), np.full(shape, 10**6),
+                                     np.ones(shape, bool), np.full(shape, 1.5)]
+
+
+def _bad_boxes(value) -> list:
+    """Arrays that are not (n, 4) finite xyxy boxes: flat numbers, the wrong width, corners
+    swapped, NaN, inf, text."""
+    b = np.asarray(value, dtype=float).reshape(-1, 4) if np.asarray(value).size else np.array([[1.0, 1, 5, 5]])
+    swap_x, swap_y = b.copy(), b.copy()
+    swap_x[0, [0, 2]] = b[0, 2] + 1, b[0, 0]
+    swap_y[0, [1, 3]] = b[0, 3] + 1, b[0, 1]
+    return [None, "abc", np.arange(8.0) + 1, np.ones((4, 5)), np.ones((2, 3)), swap_x, swap_y,
+            np.where(np.arange(b.size).reshape(b.shape) == 0, np.nan, b),
+            np.where(np.arange(b.size).reshape(b.shape) == 2, np.inf, b)]
+
+
+def _bad_names(value) -> list:
+    """Where a collection of names is expected: a bare string (read letter by letter if
+    accepted), a misspelt name, a non-string, None."""
+    first = next(iter(value), "x") if not isinstance(value, str) else value
+    return [None, str(first), (str(first) + "e_misspelt",), [3]]
 
 
 BAD: dict[str, Callable[[object], list]] = {
@@ -160,7 +183,67 @@ BAD: dict[str, Callable[[object], list]] = {
                          v * float("nan"), v + float("inf")],
     "callable": lambda v: [None, 3, "abc"],
     "column": lambda v: ["no_such_column", None],
+    # (n, 4) xyxy boxes
+    "boxes": _bad_boxes,
+    # a tuple or list of names from a known set
+    "names": _bad_names,
 }
+
+
+# ------------------------------------------------------------------ adversarial families
+# Reusable strategies for inputs a careful user might pass by mistake, shared by every
+# tests/test_properties_*.py module (and the stateful tests).
+
+#: huge but finite magnitudes: results must stay finite, or the call must refuse by name
+HUGE = st.sampled_from([1e300, -1e300, 1e38, 3.5e38, 1e154])
+#: ids that are not positions into a collection of ``size`` items
+def bad_ids(size: int) -> st.SearchStrategy:
+    return st.sampled_from([-1, -size - 1, size, size + 10**6, 0.5, 1.5, True, False, "0", None, float("nan")])
+
+
+#: strings where a sequence of strings is expected (a string is not a tuple of letters)
+def string_for_sequence(names) -> st.SearchStrategy[str]:
+    names = list(names)
+    return st.sampled_from(names + [",".join(names), " ".join(names)])
+
+
+def malformed_boxes(n_max: int = 4) -> st.SearchStrategy[np.ndarray]:
+    """Arrays that must be refused where (n, 4) xyxy boxes are expected."""
+    good = st.integers(1, n_max).flatmap(lambda n: floats_array((n, 4), 0, 50).map(np.sort))
+    return st.one_of(
+        st.integers(1, 3).map(lambda m: np.arange(4.0 * m + 4) + 1),                     # flat, more than one box
+        st.integers(1, n_max).map(lambda n: np.ones((4, n + 4))),                         # (4, n) read as rows
+        good.map(lambda b: b[:, [2, 1, 0, 3]] + np.array([1.0, 0, 0, 0])),               # x2 < x1
+        good.map(lambda b: b[:, [0, 3, 2, 1]] + np.array([0, 1.0, 0, 0])),               # y2 < y1
+        good.map(lambda b: np.where(np.eye(*b.shape, dtype=bool), np.nan, b)),            # NaN
+        good.map(lambda b: np.where(np.eye(*b.shape, dtype=bool), np.inf, b)),            # inf
+    )
+
+
+def numeric_dtypes(arrays: st.SearchStrategy[np.ndarray], *, integral: bool = False) -> st.SearchStrategy[np.ndarray]:
+    """The same arrays as float64, float32 and (when their values allow) int64: every
+    numeric dtype a user may hold must be accepted alike."""
+    out = [arrays.map(lambda a: a.astype(np.float64)), arrays.map(lambda a: a.astype(np.float32))]
+    if integral:
+        out.append(arrays.map(lambda a: np.round(a).astype(np.int64)))
+    return st.one_of(*out)
+
+
+def refuses_or_finite(call: Callable[[], object], name: str, bad: object) -> object:
+    """For huge but finite input: either a finite result or a ``ValueError``/``TypeError`` naming ``name``."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            result = call()
+        except (ValueError, TypeError) as exc:
+            assert name in str(exc), f"{name}={_short(bad)}: the error does not name {name!r}: {exc}"
+            return None
+    if isinstance(result, dict):
+        for key, v in result.items():
+            assert is_finite(v), f"{name}={_short(bad)} gave a non-finite {key}: {v}"
+    else:
+        assert is_finite(result), f"{name}={_short(bad)} gave a non-finite result"
+    return result
 
 
 def _short(x: object) -> str:
@@ -247,10 +330,13 @@ class Case:
     examples: int = 15
     bad_examples: int = 2
     id: str | None = None
+    # arguments the generic sweep leaves alone (a bound whose own error rightly names the value)
+    no_sweep: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         for obj in (self.target, *self.covers):
             COVERED.add(qualname(obj))
+        CASES.append(self)
 
     def run(self, kwargs: dict):
         return self.call(kwargs) if self.call is not None else self.target(**kwargs)
@@ -289,6 +375,48 @@ def run_bad(case: Case) -> None:
                 rejects(lambda kw=kw: case.run(kw), named, bad)
 
     inner()
+
+
+#: the sweep's generic bad values: nothing, text, a NaN, a negative, a huge finite number, a boolean
+SWEEP = (None, "abc", float("nan"), -1, 1e300, True)
+#: exception types a refused call may raise; anything else (IndexError, KeyError, RuntimeError,
+#: OverflowError, MemoryError, AssertionError, cv2.error...) is a contract violation
+_REFUSALS = (ValueError, TypeError)
+
+
+def run_sweep(case: Case) -> list[str]:
+    """Replace each argument in turn by every value of :data:`SWEEP`.
+
+    The call may accept the value (``None`` is often a documented default) or refuse it with
+    a ``ValueError``/``TypeError`` naming the argument; any other exception, or an error that
+    does not name the argument, is returned as a violation.
+    """
+    found: list[str] = []
+
+    @settings(PROFILE, max_examples=1, phases=(Phase.generate,))
+    @given(case.strategy)
+    def inner(kwargs):
+        aliases = {arg: (kind[1] if isinstance(kind, tuple) else arg) for arg, kind in case.spec.items()}
+        for arg in kwargs:
+            if arg in case.no_sweep:
+                continue
+            for bad in SWEEP:
+                kw = dict(kwargs)
+                kw[arg] = bad
+                named = aliases.get(arg, arg)
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    try:
+                        case.run(kw)
+                    except _REFUSALS as exc:
+                        if named not in str(exc):
+                            found.append(f"{case.name}({arg}={bad!r}): {type(exc).__name__} does not name it: "
+                                         f"{str(exc)[:90]}")
+                    except Exception as exc:  # noqa: BLE001 -- every other type is the finding
+                        found.append(f"{case.name}({arg}={bad!r}): {type(exc).__name__}: {str(exc)[:90]}")
+
+    inner()
+    return found
 
 
 def parametrize(cases: list[Case]):

@@ -17,7 +17,8 @@ import mlsd_lib
 
 PROPERTY_MODULES = ("test_properties_core", "test_properties_metrics", "test_properties_recsys",
                     "test_properties_search", "test_properties_claims", "test_properties_detection",
-                    "test_properties_text", "test_properties_moderation")
+                    "test_properties_text", "test_properties_moderation", "test_properties_adversarial",
+                    "test_properties_stateful")
 
 # Figures and widgets draw; their contract is a picture, checked by the notebooks and the
 # built book (tests/built_book_check.py), not by a range.

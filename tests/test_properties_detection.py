@@ -60,13 +60,15 @@ def _iou_check(r, kw):
 BOXES = [
     Case(BX.xywh_to_xyxy, xyxy().map(lambda b: {"boxes": BX.xyxy_to_xywh(b)}),
          lambda r, kw: finite_array(r, shape=kw["boxes"].shape)),
-    Case(BX.xyxy_to_xywh, xyxy().map(lambda b: {"boxes": b}), lambda r, kw: finite_array(r[:, 2:], 0.0)),
-    Case(BX.box_iou, st.tuples(xyxy(), xyxy()).map(lambda t: {"a": t[0], "b": t[1]}), _iou_check),
+    Case(BX.xyxy_to_xywh, xyxy().map(lambda b: {"boxes": b}), lambda r, kw: finite_array(r[:, 2:], 0.0),
+         {"boxes": "boxes"}),
+    Case(BX.box_iou, st.tuples(xyxy(), xyxy()).map(lambda t: {"a": t[0], "b": t[1]}), _iou_check,
+         {"a": "boxes", "b": "boxes"}),
     Case(BX.encode_boxes, st.tuples(xyxy(3, 3), xyxy(3, 3)).map(lambda t: {"boxes": t[0], "anchors": t[1]}),
-         lambda r, kw: finite_array(r, shape=(3, 4))),
+         lambda r, kw: finite_array(r, shape=(3, 4)), {"boxes": "boxes", "anchors": "boxes"}),
     Case(BX.decode_boxes, st.tuples(xyxy(3, 3), xyxy(3, 3)).map(
         lambda t: {"deltas": BX.encode_boxes(t[0], t[1]), "anchors": t[1]}),
-        lambda r, kw: finite_array(r, shape=(3, 4))),
+        lambda r, kw: finite_array(r, shape=(3, 4)), {"anchors": "boxes"}),
 ]
 
 ANCHORS = [
@@ -77,7 +79,7 @@ ANCHORS = [
                                                      "gt_boxes": g, "gt_labels": np.ones(len(g), int),
                                                      "pos_iou": 0.5}),
          lambda r, kw: (finite_array(r.labels, -1, 2), finite_array(r.iou, 0, 1)) and None,
-         {"pos_iou": "prob"}, covers=(AN.AnchorMatch,)),
+         {"pos_iou": "prob", "anchors": "boxes", "gt_boxes": "boxes"}, covers=(AN.AnchorMatch,)),
 ]
 
 NMS_CASES = [
@@ -134,7 +136,7 @@ EVALUATE = [
 BLURS = [
     Case(BLUR.blur_regions, xyxy(0, 3, side=32).map(lambda b: {"image": np.random.default_rng(0).random((32, 32)),
                                                                "boxes": b, "method": "pixelate"}),
-         lambda r, kw: finite_array(r, 0, 1, shape=(32, 32)), {"method": "choice"}),
+         lambda r, kw: finite_array(r, 0, 1, shape=(32, 32)), {"method": "choice", "boxes": "boxes"}),
     Case(BLUR.nearest_identity, st.integers(1, 4).map(lambda n: {"crops": np.random.default_rng(n).random((n, 9, 7)),
                                                                  "gallery": np.random.default_rng(9).random((5, 8, 8))}),
          lambda r, kw: finite_array(r, 0, 4), {"gallery": "array"}),
@@ -143,7 +145,7 @@ BLURS = [
         "boxes": [[4, 4, 12, 12]] * n, "identities": np.arange(n), "gallery": np.random.default_rng(n).random((5, 8, 8)),
         "settings": [(None, 0), ("gaussian", 0.5)], "pad": 0.1}),
          lambda r, kw: (finite_array(r["rate"].to_numpy(), 0, 1), finite_array(r["p_above_guess"].to_numpy(), 0, 1))
-         and None, {"identities": "ids", "gallery": "array", "pad": "prob"}),
+         and None, {"identities": "ids", "gallery": "array", "pad": "prob", "boxes": "boxes"}),
 ]
 
 SCENES = [
@@ -240,7 +242,7 @@ AUGMENT = [
     Case(AU.transform_boxes, xyxy(1, 3, side=32).map(lambda b: {"boxes": b, "theta": torch.tensor([[0.8, 0.1, 0.1],
                                                                                                     [-0.1, 0.8, 0.0]]),
                                                                 "height": 32, "width": 32}),
-         lambda r, kw: finite_array(r[0], 0, 32), {"height": "count", "width": "count"}),
+         lambda r, kw: finite_array(r[0], 0, 32), {"height": "count", "width": "count", "boxes": "boxes"}),
 ]
 
 def _photo(kw):

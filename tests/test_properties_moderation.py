@@ -75,7 +75,7 @@ def _platform(kw):
     posts = tiny()[0]
     P = np.clip(posts.hand_labels * kw["scale"], 0, 1)
     return EN.simulate_platform(posts, P, EN.EnforcementPolicy([0.9] * 5, [0.5] * 5), review_budget=kw["review_budget"],
-                                priority=kw["priority"])
+                                priority=kw["priority"], realtime_classes=kw.get("realtime_classes", ("violence",)))
 
 
 def _check_platform(r, kw):
@@ -181,8 +181,18 @@ CASES = [
          lambda r, kw: len(r) == min(3, len(kw["post_ids"])) or pytest.fail("budget"),
          {"post_ids": "int_values", "priority": "array", "daily_budget": "int"}, call=_queue),
     Case(EN.simulate_platform, st.fixed_dictionaries({"scale": st.floats(0, 1), "review_budget": st.integers(0, 20),
-                                                       "priority": st.sampled_from(["score", "reach"])}),
-         _check_platform, {"review_budget": "int", "priority": "choice"}, call=_platform, examples=5, bad_examples=1),
+                                                       "priority": st.sampled_from(["score", "reach"]),
+                                                       "realtime_classes": st.lists(st.sampled_from(SI.HARM_CLASSES),
+                                                                                    max_size=2, unique=True)}),
+         _check_platform, {"review_budget": "int", "priority": "choice", "realtime_classes": "names"},
+         call=_platform, examples=5, bad_examples=1),
+    Case(SI.Posts.subset, st.lists(st.integers(0, 299), min_size=1, max_size=4).map(
+        lambda ids: {"idx": np.array(ids, dtype=np.int64)}),
+         lambda r, kw: (len(r) == len(kw["idx"])) or pytest.fail("one post per id"), {"idx": "ids"},
+         call=lambda kw: tiny()[0].subset(kw["idx"]), id="Posts.subset", examples=4),
+    Case(SI.simulate_posts, st.tuples(st.integers(2, 6), st.integers(10, 40)).map(   # cities at their edge
+        lambda t: {"n": t[1], "n_images": 22, "n_cities": t[0], "n_countries": min(t[0], 2)}), _is_posts,
+         {"n_cities": "count"}, id="simulate_posts[few cities]", examples=3, bad_examples=1),
     Case(EN.PostScorer, st.tuples(st.integers(0, 50), st.integers(0, 39)).map(
         lambda t: {"text_id": t[0], "image_id": t[1]}),
          lambda r, kw: [probability(float(v)) for v in r.proba.values()] and None, call=_score,

@@ -71,7 +71,7 @@ def clustered_vectors(
     n = check_int(n, "n", low=1)
     d = check_int(d, "d", low=1)
     n_clusters = check_int(n_clusters, "n_clusters", low=1)
-    spread = check_float(spread, "spread", low=0.0)
+    spread = check_float(spread, "spread", low=0.0, high=1e6)
     rng = check_random_state(seed)
     if intrinsic_dim is not None:
         intrinsic_dim = check_int(intrinsic_dim, "intrinsic_dim", low=1, high=d)

@@ -100,6 +100,8 @@ class RPForest:
         x = np.ascontiguousarray(as_array(x, "vectors", ndim=2), dtype=np.float32)
         if x.shape[1] != self.d:
             raise ValueError(f"vectors must have {self.d} columns, got {x.shape[1]}")
+        if not np.isfinite(x).all():
+            raise ValueError("vectors holds values too large for float32 (|x| > 3.4e38); rescale them")
         start = self.ntotal
         self.xb = np.vstack([self.xb, x])
         if not self.trees:

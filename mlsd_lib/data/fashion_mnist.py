@@ -102,8 +102,8 @@ def graded_relevance(query_labels, item_labels) -> np.ndarray:
     >>> graded_relevance(0, [0, 6, 1]).tolist()
     [5, 2, 0]
     """
-    q = as_array(query_labels, "query_labels", dtype="int", ndim=(0, 1, 2))
-    it = as_array(item_labels, "item_labels", dtype="int", ndim=(0, 1, 2))
+    q = as_array(query_labels, "query_labels", dtype="ids", ndim=(0, 1, 2))
+    it = as_array(item_labels, "item_labels", dtype="ids", ndim=(0, 1, 2))
     group = np.full(10, -1)
     for g, members in enumerate(RELATED_GROUPS):
         group[list(members)] = g

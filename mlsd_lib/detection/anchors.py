@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from mlsd_lib._validation import as_array, check_float, check_int
+from mlsd_lib._validation import as_array, check_boxes, check_float, check_int
 from mlsd_lib.detection.boxes import box_iou, encode_boxes
 
 __all__ = ["make_anchors", "match_anchors", "AnchorMatch"]
@@ -72,10 +72,8 @@ def match_anchors(anchors: ArrayLike, gt_boxes: ArrayLike, gt_labels: ArrayLike,
     >>> m.labels.tolist(), m.matched.tolist()
     ([2, 0, 0], [0, -1, -1])
     """
-    a = as_array(anchors, "anchors", ndim=2)
-    if a.shape[1] != 4:
-        raise ValueError(f"anchors must be (n, 4) xyxy, got shape {a.shape}")
-    g = as_array(gt_boxes, "gt_boxes", ndim=(1, 2), allow_empty=True).reshape(-1, 4)
+    a = check_boxes(as_array(anchors, "anchors", ndim=2), "anchors", allow_empty=False)
+    g = check_boxes(gt_boxes, "gt_boxes")
     lab = as_array(gt_labels, "gt_labels", ndim=1, dtype="int", allow_empty=True)
     if len(lab) != len(g):
         raise ValueError(f"gt_labels ({len(lab)}) must give one class per gt_boxes row ({len(g)})")

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
-from mlsd_lib._validation import as_array, check_choice, check_float, check_int
+from mlsd_lib._validation import as_array, check_boxes, check_choice, check_float, check_int
 
 __all__ = ["blur_regions", "nearest_identity", "identity_leak"]
 
@@ -42,9 +42,7 @@ def blur_regions(image: ArrayLike, boxes: ArrayLike, method: str = "gaussian", s
         raise ValueError(f"image must be (h, w) or (h, w, 3), got shape {img.shape}")
     if np.issubdtype(img.dtype, np.floating) and not np.isfinite(img).all():
         raise ValueError("image contains NaN or inf")
-    b = as_array(boxes, "boxes", ndim=(1, 2), allow_empty=True).reshape(-1, 4)
-    if (b[:, 2:] < b[:, :2]).any():
-        raise ValueError("boxes must be xyxy with x2 >= x1 and y2 >= y1")
+    b = check_boxes(boxes, "boxes")
     method = check_choice(method, "method", ("gaussian", "pixelate"))
     strength = check_float(strength, "strength", low=0.0, high=1.0, low_open=True)
     pad = check_float(pad, "pad", low=0.0, high=1.0)
@@ -151,15 +149,16 @@ def identity_leak(images: Sequence[np.ndarray], boxes: ArrayLike, identities: Ar
     from scipy.stats import binomtest
 
     gal = as_array(gallery, "gallery", ndim=3)
-    ids = as_array(identities, "identities", ndim=1, dtype="int")
-    b = as_array(boxes, "boxes", ndim=2).reshape(-1, 4)
+    ids = as_array(identities, "identities", ndim=1, dtype="ids")
+    b = check_boxes(boxes, "boxes", allow_empty=False)
     if not isinstance(images, list | tuple) or len(images) != len(b) or len(b) != len(ids):
         raise ValueError("images (a list), boxes and identities must have one entry per face")
     if len(ids) == 0:
         raise ValueError("give at least one face")
     if ids.min() < 0 or ids.max() >= len(gal):
         raise ValueError(f"identities must index gallery rows 0..{len(gal) - 1}")
-    if not settings:
+    if (isinstance(settings, str | bytes) or not isinstance(settings, list | tuple) or not settings
+            or not all(isinstance(s, list | tuple) and len(s) == 2 for s in settings)):
         raise ValueError("settings must list at least one (method, strength) pair, e.g. [('gaussian', 0.5)]")
     guess = 1 / len(gal)
     rows = []

@@ -12,22 +12,15 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from mlsd_lib._validation import as_array
+from mlsd_lib._validation import check_boxes
 
 __all__ = ["xywh_to_xyxy", "xyxy_to_xywh", "box_iou", "encode_boxes", "decode_boxes"]
 
 _CLIP = float(np.log(1000.0 / 16))   # largest log-scale change a decoded box may take
 
 
-def _boxes(b: ArrayLike, name: str, *, allow_empty: bool = True) -> np.ndarray:
-    arr = as_array(b, name, ndim=(1, 2), allow_empty=allow_empty)
-    if arr.ndim == 1:
-        if arr.size == 0:
-            return arr.reshape(0, 4)
-        arr = arr[None]
-    if arr.shape[1] != 4:
-        raise ValueError(f"{name} must have 4 columns per box, got shape {arr.shape}")
-    return arr
+def _boxes(b: ArrayLike, name: str, *, ordered: bool = True) -> np.ndarray:
+    return check_boxes(b, name, ordered=ordered)
 
 
 def xywh_to_xyxy(boxes: ArrayLike) -> np.ndarray:
@@ -38,7 +31,7 @@ def xywh_to_xyxy(boxes: ArrayLike) -> np.ndarray:
     >>> xywh_to_xyxy([[10, 10, 25, 50]]).tolist()
     [[10.0, 10.0, 35.0, 60.0]]
     """
-    b = _boxes(boxes, "boxes")
+    b = _boxes(boxes, "boxes", ordered=False)
     if (b[:, 2:] < 0).any():
         raise ValueError("boxes must have non-negative width and height")
     return np.concatenate([b[:, :2], b[:, :2] + b[:, 2:]], axis=1)
@@ -70,9 +63,6 @@ def box_iou(a: ArrayLike, b: ArrayLike) -> np.ndarray:
     [[0.143, 1.0]]
     """
     a, b = _boxes(a, "a"), _boxes(b, "b")
-    for name, arr in (("a", a), ("b", b)):
-        if (arr[:, 2:] < arr[:, :2]).any():
-            raise ValueError(f"{name} must be xyxy boxes with x2 >= x1 and y2 >= y1")
     lt = np.maximum(a[:, None, :2], b[None, :, :2])
     rb = np.minimum(a[:, None, 2:], b[None, :, 2:])
     wh = np.clip(rb - lt, 0, None)
@@ -115,10 +105,14 @@ def decode_boxes(deltas: ArrayLike, anchors: ArrayLike) -> np.ndarray:
     >>> decode_boxes([[0.5, 0.5, 0.0, 0.0]], [[0, 0, 4, 4]]).tolist()
     [[2.0, 2.0, 6.0, 6.0]]
     """
-    d, a = _boxes(deltas, "deltas"), _boxes(anchors, "anchors")
+    d, a = _boxes(deltas, "deltas", ordered=False), _boxes(anchors, "anchors")
     if len(d) != len(a):
         raise ValueError(f"deltas ({len(d)}) and anchors ({len(a)}) must be paired row by row")
     wa, ha = a[:, 2] - a[:, 0], a[:, 3] - a[:, 1]
-    cx, cy = (a[:, 0] + a[:, 2]) / 2 + d[:, 0] * wa, (a[:, 1] + a[:, 3]) / 2 + d[:, 1] * ha
-    w, h = wa * np.exp(np.clip(d[:, 2], -_CLIP, _CLIP)), ha * np.exp(np.clip(d[:, 3], -_CLIP, _CLIP))
-    return np.stack([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2], axis=1)
+    with np.errstate(over="ignore", invalid="ignore"):   # an overflow is refused just below
+        cx, cy = (a[:, 0] + a[:, 2]) / 2 + d[:, 0] * wa, (a[:, 1] + a[:, 3]) / 2 + d[:, 1] * ha
+        w, h = wa * np.exp(np.clip(d[:, 2], -_CLIP, _CLIP)), ha * np.exp(np.clip(d[:, 3], -_CLIP, _CLIP))
+        out = np.stack([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2], axis=1)
+    if not np.isfinite(out).all():
+        raise ValueError("deltas and anchors give boxes too large to represent (the decoded corners overflow)")
+    return out

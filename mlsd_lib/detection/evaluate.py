@@ -38,7 +38,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
-from mlsd_lib._validation import as_array, check_choice, check_float, check_sequence
+from mlsd_lib._validation import as_array, check_choice, check_float, check_int, check_sequence
 from mlsd_lib.detection.boxes import box_iou
 
 __all__ = ["precision_from_ious", "check_detections", "match_image", "pr_curve", "average_precision",
@@ -219,7 +219,7 @@ def evaluate_detections(detections: Sequence, ground_truth: Sequence, labels: Se
     """
     import pandas as pd
 
-    labs = [int(v) for v in check_sequence(labels, "labels")]
+    labs = [check_int(v, "labels", low=1) for v in check_sequence(labels, "labels")]
     if not labs or min(labs) < 1:
         raise ValueError("labels must list at least one class >= 1")
     ths = [check_float(t, "iou_thresholds", low=0.0, high=1.0) for t in check_sequence(iou_thresholds, "iou_thresholds")]

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from mlsd_lib._validation import check_float, check_probability, check_random_state
+from mlsd_lib._validation import check_float, check_ids, check_probability, check_random_state
 from mlsd_lib.detection.boxes import box_iou
 from mlsd_lib.detection.evaluate import check_detections
 from mlsd_lib.detection.scenes import SceneSet
@@ -78,9 +78,8 @@ def mine_hard_examples(scenes: SceneSet, reports, copies: int = 1) -> SceneSet:
         raise TypeError("reports must be a DataFrame with an 'image' column (see simulate_reports)")
     if isinstance(copies, bool) or not isinstance(copies, int) or copies < 1:
         raise ValueError(f"copies must be an integer >= 1, got {copies!r}")
-    ids = np.unique(np.asarray(reports["image"], dtype=np.int64))
+    ids = np.unique(check_ids(reports["image"].to_numpy(), "reports['image']", len(scenes), allow_empty=True,
+                              of="scenes"))
     if len(ids) == 0:
         raise ValueError("reports is empty: there is nothing to mine")
-    if ids.min() < 0 or ids.max() >= len(scenes):
-        raise ValueError(f"reports image ids must be positions in [0, {len(scenes)})")
     return scenes.subset(np.tile(ids, copies))

@@ -165,6 +165,10 @@ class _Detector(nn.Module):
         ``iou_threshold`` is the final class-aware NMS; 1.0 switches NMS off.
         """
         x = _images(images)
+        if x.shape[-1] != self.image_size:
+            # The anchors are laid out for image_size: other sizes are refused, not guessed at.
+            raise ValueError(f"images must be {self.image_size}x{self.image_size} (the detector's image_size), "
+                             f"got {x.shape[-2]}x{x.shape[-1]}; resize them first, e.g. with preprocess(raw, size=...)")
         st = check_float(score_threshold, "score_threshold", low=0.0, high=1.0)
         it = check_float(iou_threshold, "iou_threshold", low=0.0, high=1.0)
         md = check_int(max_detections, "max_detections", low=1)

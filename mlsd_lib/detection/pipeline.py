@@ -15,6 +15,7 @@ Introduced in chapter 3, "Serving".
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -200,10 +201,16 @@ def pipeline_stages(detector, out_dir, method: str = "gaussian", score_threshold
     from functools import partial
 
     method = check_choice(method, "method", ("gaussian", "pixelate"))
+    if not isinstance(out_dir, str | os.PathLike):
+        raise TypeError(f"out_dir must be a folder path (str or Path), got {type(out_dir).__name__}")
     strength = check_float(strength, "strength", low=0.0, high=1.0, low_open=True)
     st = check_float(score_threshold, "score_threshold", low=0.0, high=1.0)
     it = check_float(iou_threshold, "iou_threshold", low=0.0, high=1.0)
     size = check_int(size, "size", low=8)
+    own = getattr(detector, "image_size", None)
+    if own is not None and size != own:
+        raise ValueError(f"size must equal the detector's image_size ({own}): images are resized to size before "
+                         f"detection, got size={size}")
     if not isinstance(stage_pools, dict | None) or set(stage_pools or STAGE_POOLS) != set(STAGES):
         raise ValueError(f"stage_pools must map every stage {STAGES} to a pool name")
     pools = dict(STAGE_POOLS if stage_pools is None else stage_pools)
@@ -311,6 +318,8 @@ def stage_scaling(items: dict, detector, workers=(1, 2), batch_size: int = 16, s
 
     if not isinstance(items, dict) or not items:
         raise TypeError("items must be a non-empty dict of name -> raw image")
+    if not hasattr(detector, "detect"):
+        raise TypeError("detector must have a detect(images, score_threshold, iou_threshold) method")
     ns = [check_int(n, "workers", low=1) for n in check_sequence(workers, "workers")]
     if not ns:
         raise ValueError("workers must list at least one pool size")

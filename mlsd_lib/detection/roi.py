@@ -20,7 +20,7 @@ import math
 
 import numpy as np
 
-from mlsd_lib._validation import check_finite, check_float, check_int
+from mlsd_lib._validation import as_array, check_boxes, check_finite, check_float, check_int
 
 __all__ = ["roi_pool", "roi_align"]
 
@@ -32,10 +32,11 @@ def _check(features, rois, output_size, spatial_scale):
         raise TypeError("features must be a float torch tensor of shape (batch, channels, height, width)")
     check_finite(features, "features")
     if not isinstance(rois, torch.Tensor):
-        rois = torch.as_tensor(np.asarray(rois, dtype=np.float32))
+        rois = torch.as_tensor(as_array(rois, "rois", ndim=2, allow_empty=True).astype(np.float32))
     if rois.ndim != 2 or rois.shape[1] != 5:
         raise ValueError(f"rois must be (n, 5) rows of (batch_index, x1, y1, x2, y2), got {tuple(rois.shape)}")
     check_finite(rois, "rois")
+    check_boxes(rois[:, 1:].detach().numpy(), "rois[:, 1:]")
     rois = rois.to(features.dtype)
     b = rois[:, 0]
     if len(rois) and (b.min() < 0 or b.max() >= features.shape[0] or (b != b.round()).any()):

@@ -179,9 +179,7 @@ class SceneSet:
 
     def subset(self, idx) -> SceneSet:
         """The scenes at positions ``idx``."""
-        idx = np.asarray(idx, dtype=np.int64).ravel()
-        if len(idx) and (idx.min() < 0 or idx.max() >= len(self)):
-            raise ValueError(f"idx must be positions in [0, {len(self)})")
+        idx = check_ids(idx, "idx", len(self), ndim=(0, 1), allow_empty=True, of="scenes").ravel()
         pick = [int(i) for i in idx]
         return SceneSet(self.images[idx], [self.boxes[i] for i in pick], [self.labels[i] for i in pick],
                         [self.negatives[i] for i in pick] if self.negatives else [],

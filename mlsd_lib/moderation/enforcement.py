@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from mlsd_lib._validation import as_array, check_choice, check_float, check_int
-from mlsd_lib.moderation.simulator import HARM_CLASSES, Posts, sentence_vocabulary
+from mlsd_lib._validation import as_array, check_choice, check_float, check_int, check_names
+from mlsd_lib.moderation.simulator import DEVICES, GENDERS, HARM_CLASSES, Posts, sentence_vocabulary
 
 __all__ = ["EnforcementPolicy", "PostScorer", "ReviewQueue", "ScoredPost", "simulate_platform"]
 
@@ -40,7 +40,7 @@ class EnforcementPolicy:
     def __init__(self, remove, demote, class_names=HARM_CLASSES) -> None:
         self.remove = as_array(remove, "remove", ndim=1)
         self.demote = as_array(demote, "demote", ndim=1)
-        self.class_names = list(class_names)
+        self.class_names = list(check_names(class_names, "class_names", allow_empty=False))
         if not len(self.remove) == len(self.demote) == len(self.class_names):
             raise ValueError("remove, demote and class_names need one entry per class")
         if np.any(self.demote > self.remove):
@@ -82,7 +82,7 @@ class ReviewQueue:
 
     def push(self, post_ids, priority) -> None:
         """Queue posts with a priority (higher is reviewed first)."""
-        ids = as_array(post_ids, "post_ids", ndim=1, dtype="int", allow_empty=True)
+        ids = as_array(post_ids, "post_ids", ndim=1, dtype="ids", allow_empty=True)
         pr = as_array(priority, "priority", ndim=1, allow_empty=True)
         if len(ids) != len(pr):
             raise ValueError("post_ids and priority must have the same length")
@@ -134,6 +134,9 @@ def simulate_platform(posts: Posts, proba, policy: EnforcementPolicy, *, review_
     for name, v in (("batch_exposure", batch_exposure), ("demoted_exposure", demoted_exposure),
                     ("appeal_rate", appeal_rate)):
         check_float(v, name, low=0, high=1)
+    if not isinstance(policy, EnforcementPolicy):
+        raise TypeError(f"policy must be an EnforcementPolicy, got {type(policy).__name__}")
+    realtime_classes = check_names(realtime_classes, "realtime_classes", tuple(policy.class_names))
     d = policy.decide(P)
     harmful = posts.hand_labels.any(1)
     reach = posts.frame["impressions"].to_numpy(float)
@@ -178,6 +181,9 @@ class ScoredPost:
 _AUTHOR_DEFAULTS = {"violations": 0, "author_reports": 0, "profane_rate": 0.0, "age": 30, "gender": 0, "city": 0,
                     "country": 0, "account_age_days": 365, "followers": 50, "following": 80}
 _POST_DEFAULTS = {"hour": 12, "device": 0, "likes": 0, "shares": 0, "early_reports": 0}
+# Counts and codes; city and country are not here: an unknown one falls back (see PostScorer).
+_WHOLE_FIELDS = {"violations", "author_reports", "gender", "account_age_days", "followers", "following", "hour",
+                 "device", "likes", "shares", "early_reports"}
 
 
 class PostScorer:
@@ -225,9 +231,13 @@ class PostScorer:
                 raise TypeError(f"post[{key!r}] must be a finite number, got {v!r}")
             if v < 0:
                 raise ValueError(f"post[{key!r}] must be >= 0, got {v}")
+            if key in _WHOLE_FIELDS and v != int(v):
+                raise ValueError(f"post[{key!r}] must be a whole number, got {v}")
             clean[key] = v
-        if not 0 <= clean["hour"] <= 23:
-            raise ValueError(f"post['hour'] must be in 0..23, got {clean['hour']}")
+        for key, high in (("hour", 23), ("device", len(DEVICES) - 1), ("gender", len(GENDERS) - 1),
+                          ("profane_rate", 1)):
+            if not 0 <= clean[key] <= high:
+                raise ValueError(f"post[{key!r}] must be in 0..{high}, got {clean[key]}")
         if clean["city"] >= self.featurizer.n_cities_ or clean["city"] != int(clean["city"]):
             notes.append(f"unknown city {clean['city']!r}: scored as the most common city")
             clean["city"] = 0

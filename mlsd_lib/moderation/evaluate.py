@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from mlsd_lib._validation import as_array, check_float, check_same_length
+from mlsd_lib._validation import as_array, check_float, check_names, check_same_length
 from mlsd_lib.metrics import average_precision, f1_score, precision, recall, roc_auc
 from mlsd_lib.metrics.classification import precision_recall_curve
 
@@ -79,7 +79,7 @@ def class_report(labels, proba, class_names, threshold: float = 0.5) -> pd.DataF
     P = as_array(proba, "proba", ndim=2)
     if Y.shape != P.shape:
         raise ValueError(f"labels {Y.shape} and proba {P.shape} must have the same shape")
-    names = list(class_names)
+    names = list(check_names(class_names, "class_names"))
     if len(names) != Y.shape[1]:
         raise ValueError(f"class_names has {len(names)} names but labels has {Y.shape[1]} columns")
     threshold = check_float(threshold, "threshold", low=0, high=1)

@@ -232,7 +232,11 @@ def image_pool_features(images, dim: int = 64, seed: int = 0, encoder=None) -> n
     if encoder is not None and not isinstance(encoder, SmallCNN):
         raise TypeError(f"encoder must be a SmallCNN (see pretrained_image_encoder), got {type(encoder).__name__}")
     e = embed_images(random_encoder(dim=dim, seed=seed) if encoder is None else encoder, x.astype(np.uint8))
-    return ((e - e.mean(0)) / (e.std(0) + 1e-6)).astype(np.float32)
+    sd = e.std(0)
+    # A feature that is constant over the pool (identical images, a dead unit) carries no
+    # information: it standardises to 0, not to its float noise divided by 1e-6.
+    flat = sd <= 1e-5 * (np.abs(e).max(0) + 1e-12)
+    return np.where(flat, 0.0, (e - e.mean(0)) / (sd + 1e-6)).astype(np.float32)
 
 
 def pretrained_image_encoder(images, *, epochs: int = 4, dim: int = 64, batch_size: int = 256, seed: int = 0,

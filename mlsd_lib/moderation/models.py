@@ -28,7 +28,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from mlsd_lib._validation import as_array, check_choice, check_float, check_int
+from mlsd_lib._validation import as_array, check_choice, check_float, check_int, check_names
 from mlsd_lib.losses import focal_loss
 from mlsd_lib.moderation.features import MODALITIES, FusedFeatures
 from mlsd_lib.sampling import batches as index_batches
@@ -315,7 +315,7 @@ def class_explanations(proba, class_names, threshold: float = 0.5) -> list[str]:
     ['harmful']
     """
     P = as_array(proba, "proba", ndim=2)
-    names = list(class_names)
+    names = list(check_names(class_names, "class_names"))
     if P.shape[1] != len(names):
         raise ValueError(f"class_names has {len(names)} names but proba has {P.shape[1]} columns")
     threshold = check_float(threshold, "threshold", low=0, high=1)

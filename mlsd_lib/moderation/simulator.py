@@ -53,7 +53,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from mlsd_lib._validation import as_array, check_choice, check_float, check_int, check_random_state
+from mlsd_lib._validation import (
+    as_array,
+    check_choice,
+    check_float,
+    check_int,
+    check_random_state,
+    check_selection,
+)
 
 __all__ = ["Posts", "comment_vocabulary", "country_spam_factor", "meme_confounders", "sentence_vocabulary",
            "simulate_posts"]
@@ -256,7 +263,7 @@ class Posts:
 
     def subset(self, idx) -> Posts:
         """The posts at positions ``idx`` (a boolean mask or integer positions)."""
-        idx = np.flatnonzero(idx) if np.asarray(idx).dtype == bool else np.asarray(idx, dtype=int)
+        idx = check_selection(idx, "idx", len(self), of="posts")
         return Posts(self.frame.iloc[idx].reset_index(drop=True), self.text_ids[idx], self.image_ids[idx],
                      [self.comment_ids[i] for i in idx], self.hand_labels[idx], self.natural_labels[idx])
 
@@ -333,7 +340,7 @@ def simulate_posts(n: int, *, n_images: int, n_cities: int = 300, n_countries: i
     phrasing = check_choice(phrasing, "phrasing", PHRASINGS)
     first_author = check_int(first_author, "first_author", low=0)
     rng = check_random_state(seed)
-    img_cls = np.arange(n_images) % 10 if image_classes is None else np.asarray(image_classes, dtype=int)
+    img_cls = np.arange(n_images) % 10 if image_classes is None else as_array(image_classes, "image_classes", ndim=1, dtype="int")
     if img_cls.shape != (n_images,) or img_cls.min() < 0 or img_cls.max() > 9:
         raise ValueError(f"image_classes must hold one class id in 0..9 per pool image ({n_images})")
     allowed = np.ones(n_images, bool)
@@ -354,7 +361,9 @@ def simulate_posts(n: int, *, n_images: int, n_cities: int = 300, n_countries: i
     city_pop = 1.0 / np.arange(1, n_cities + 1) ** 0.8
     city = rng.choice(n_cities, n_auth, p=city_pop / city_pop.sum())
     country_of_city = np.random.default_rng(12345).integers(0, n_countries, n_cities)
-    farm_cities = np.random.default_rng(54321).choice(np.arange(5, n_cities), max(1, n_cities // 30), replace=False)
+    # Farms sit outside the five biggest cities; with five cities or fewer, outside the biggest.
+    farm_cities = np.random.default_rng(54321).choice(np.arange(5 if n_cities > 5 else 1, n_cities),
+                                                      max(1, n_cities // 30), replace=False)
     farm = np.isin(city, farm_cities)
     account_age = np.where(farm, rng.exponential(20, n_auth), rng.exponential(700, n_auth))
     authors = pd.DataFrame({

@@ -56,7 +56,7 @@ def evaluate_lists(
     >>> r["precision@1"], r["precision@2"], r["map@2"]
     (0.5, 0.5, 0.75)
     """
-    rec = as_array(recommended, "recommended", ndim=2, dtype="int")
+    rec = as_array(recommended, "recommended", ndim=2, dtype="ids")
     if n_items is not None:
         n_items = check_int(n_items, "n_items", low=1)
         check_ids(rec, "recommended", n_items, ndim=2, missing=-1, of="n_items")
@@ -140,7 +140,7 @@ def precision_per_user(recommended: ArrayLike, relevant: Sequence[set[int]], k: 
     >>> precision_per_user([[1, 2], [3, 4], [5, 6]], [{1}, set(), {5, 6}], k=2).tolist()
     [0.5, 1.0]
     """
-    rec = as_array(recommended, "recommended", ndim=2, dtype="int")
+    rec = as_array(recommended, "recommended", ndim=2, dtype="ids")
     if (rec < -1).any():
         raise ValueError("recommended must hold item positions (>= 0), or -1 for an empty slot")
     relevant = check_sets(relevant, "relevant")

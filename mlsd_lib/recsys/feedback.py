@@ -126,6 +126,8 @@ def relevant_sets(
     [{1}, set()]
     """
     _check_columns(df, user_col=user_col, item_col=item_col, rating_col=rating_col)
+    if not isinstance(fm, FeedbackMatrix):
+        raise TypeError(f"fm must be a FeedbackMatrix (from build_feedback), got {type(fm).__name__}")
     pos = df[df[rating_col].to_numpy() >= check_float(threshold, "threshold")]
     r = fm.user_index(pos[user_col].to_numpy())
     c = fm.item_index(pos[item_col].to_numpy())

@@ -36,7 +36,7 @@ class TwoTowerScorer:
         n = getattr(model, "n_items", None)
         self.source_items = None if source_items is None else (
             check_ids(source_items, "source_items", n, of="items of the model") if n is not None
-            else as_array(source_items, "source_items", ndim=1, dtype="int"))
+            else as_array(source_items, "source_items", ndim=1, dtype="ids"))
         self.chunk = check_int(chunk, "chunk", low=1)
 
     def __call__(self, request: Request, candidates: np.ndarray) -> np.ndarray:
@@ -305,7 +305,7 @@ def rerank_candidates(candidates: ArrayLike, scores: ArrayLike, k: int) -> np.nd
     >>> rerank_candidates([[0, 1, 2]], [[0.1, 0.2, 0.9]], k=2).tolist()
     [[2, 1]]
     """
-    cand = as_array(candidates, "candidates", ndim=2, dtype="int")
+    cand = as_array(candidates, "candidates", ndim=2, dtype="ids")
     S = as_array(scores, "scores", ndim=2)
     if len(cand) != len(S):
         raise ValueError(f"candidates has {len(cand)} rows but scores has {len(S)}; pass one row per user")
@@ -342,7 +342,7 @@ def latency_table(tt_model, requests: Sequence[Request], item_vecs: ArrayLike, s
         raise ValueError("requests is empty; pass at least one request")
     if not all(isinstance(r, Request) for r in requests):
         raise TypeError("requests must hold Request objects")
-    src = as_array(source_items, "source_items", ndim=1, dtype="int")
+    src = as_array(source_items, "source_items", ndim=1, dtype="ids")
     vecs = np.asarray(item_vecs)
     if len(vecs) != len(src):
         raise ValueError(f"item_vecs has {len(vecs)} rows but source_items {len(src)}; pass one per item")

@@ -14,7 +14,8 @@ from mlsd_lib._validation import check_float, check_int
 class BiasRatingModel:
     """Predict ``mu + b_user + b_item``, biases fitted by alternating ridge updates.
 
-    Unknown users or items get a bias of 0 (the global mean), as at serving time.
+    Unknown users or items get a bias of 0 (the global mean), as at serving time. Ratings
+    must be numbers: text such as ``"4"`` is refused with a ``TypeError`` rather than converted.
 
     Examples
     --------
@@ -40,7 +41,13 @@ class BiasRatingModel:
             if df[c].isna().any():
                 raise ValueError(f"df[{c!r}] has missing ids; drop those rows first")
         if need_rating:
-            r = pd.to_numeric(df[self.rating_col], errors="coerce").to_numpy(float)
+            col = df[self.rating_col]
+            # Text ratings such as "4" are refused, not converted: they mean the file was read
+            # without dtypes, and a silent conversion would hide that.
+            if not (pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col)):
+                raise TypeError(f"df[{self.rating_col!r}] must hold numbers, got dtype {col.dtype}; "
+                                f"convert text ratings with pd.to_numeric first")
+            r = col.to_numpy(float)
             if not np.isfinite(r).all():
                 raise ValueError(f"df[{self.rating_col!r}] must hold finite numeric ratings (no NaN or inf)")
 

@@ -25,7 +25,7 @@ import torch
 from numpy.typing import ArrayLike
 from torch import nn
 
-from mlsd_lib._validation import as_array, check_float, check_int, check_sequence
+from mlsd_lib._validation import as_array, check_float, check_ids, check_int, check_sequence
 from mlsd_lib.recsys.base import check_feedback
 from mlsd_lib.training import fit
 
@@ -134,11 +134,14 @@ class TwoTowerRecommender:
         t = as_array(times, "times", ndim=1)
         if len(t) != R.nnz:
             raise ValueError(f"times needs one entry per positive in R ({R.nnz}), got {len(t)}")
+        known = np.ones(self.n_items, bool) if known_items is None else as_array(
+            known_items, "known_items", ndim=1, dtype="bool").astype(bool)
+        if len(known) != self.n_items:
+            raise ValueError(f"known_items must mark each of the {self.n_items} items, got {len(known)}")
+        # everything is checked: only now is the fitted model replaced
         torch.manual_seed(self.seed)
         rng = np.random.default_rng(self.seed)
         self.model = TwoTowerModel(self.n_items, self.item_features.shape[1], 4, self.dim, self.hidden)
-        known = np.ones(self.n_items, bool) if known_items is None else as_array(
-            known_items, "known_items", ndim=1, dtype="bool").astype(bool)
         self._id_map = torch.as_tensor(np.where(known, np.arange(self.n_items), self.n_items))
         rows = np.repeat(np.arange(R.shape[0]), np.diff(R.indptr))
         cols = R.indices.astype(np.int64)
@@ -190,7 +193,7 @@ class TwoTowerRecommender:
         """Video-tower outputs for item positions (all items by default)."""
         self._check_fitted()
         idx = torch.arange(self.n_items) if items is None else torch.as_tensor(
-            as_array(items, "items", ndim=1, dtype="int"))
+            check_ids(items, "items", self.n_items, allow_empty=True, of="items"))
         return self._normalise(self.model.item_tower(self._id_map[idx], self.item_features[idx])).numpy()
 
     @torch.no_grad()
@@ -205,9 +208,7 @@ class TwoTowerRecommender:
         feats = np.zeros((len(histories), self.item_features.shape[1]), np.float32)
         W = self.model.history_id.weight
         for r, h in enumerate(histories):
-            h = as_array(h, f"histories[{r}]", ndim=1, dtype="int", allow_empty=True)
-            if len(h) and (h.min() < 0 or h.max() >= self.n_items):
-                raise ValueError(f"histories[{r}] holds item positions outside [0, {self.n_items})")
+            h = check_ids(h, f"histories[{r}]", self.n_items, allow_empty=True, of="items")
             if len(h):
                 ids[r] = W[self._id_map[torch.as_tensor(h)]].mean(0).numpy()
                 feats[r] = self.item_features[torch.as_tensor(h)].mean(0).numpy()
@@ -222,7 +223,8 @@ class TwoTowerRecommender:
 
         histories = check_sequence(histories, "histories")
         U = self.user_embeddings(histories, context_times)
-        cand = np.arange(self.n_items) if candidates is None else as_array(candidates, "candidates", ndim=1, dtype="int")
+        cand = np.arange(self.n_items) if candidates is None else check_ids(candidates, "candidates", self.n_items,
+                                                                             of="items")
         S = U @ self.item_embeddings(cand).T
         if exclude_history:
             pos = {int(c): j for j, c in enumerate(cand)}

@@ -86,7 +86,7 @@ def evaluate_retrieval(
 def _binary_relevance(retrieved, query_labels, catalogue_labels, k, exclude):
     """Validated ids and labels, each returned item's same-label relevance, and each query's
     number of relevant items in the catalogue (less its excluded id)."""
-    ids = as_array(retrieved, "retrieved", ndim=2, dtype="int")
+    ids = as_array(retrieved, "retrieved", ndim=2, dtype="ids")
     ql = as_array(query_labels, "query_labels", ndim=1, dtype="int")
     cl = as_array(catalogue_labels, "catalogue_labels", ndim=1, dtype="int")
     k = check_int(k, "k", low=1, high=ids.shape[1])

@@ -87,7 +87,12 @@ class IndexingService:
     def add(self, vectors: ArrayLike, private: bool = False) -> np.ndarray:
         """Index new uploads at once (no rebuild); returns their ids."""
         v = np.atleast_2d(as_array(vectors, "vectors", ndim=(1, 2))).astype(np.float32)
-        ids = self.index.add(v)
+        if not isinstance(private, bool | np.bool_):
+            raise TypeError(f"private must be True or False, got {type(private).__name__}")
+        if v.shape[1] != self.vectors.shape[1]:
+            raise ValueError(f"vectors must have {self.vectors.shape[1]} columns (the index dimension), "
+                             f"got {v.shape[1]}")
+        ids = self.index.add(v)   # validates the rest (a cosine index refuses zero rows) before it adds
         self.vectors = np.vstack([self.vectors, v])
         self.private = np.concatenate([self.private, np.full(len(v), bool(private))])
         self.blocked = np.concatenate([self.blocked, np.zeros(len(v), bool)])

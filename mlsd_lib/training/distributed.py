@@ -62,7 +62,7 @@ def _check_ddp_args(X, y, hidden, steps, global_batch, lr, seed) -> tuple[torch.
     check_int(hidden, "hidden", low=1)
     check_int(steps, "steps", low=1)
     check_int(global_batch, "global_batch", low=1, high=len(X))
-    check_float(lr, "lr", low=0, low_open=True)
+    check_float(lr, "lr", low=0, low_open=True, high=1e6)
     check_int(seed, "seed", low=0)
     return X, y
 
@@ -112,7 +112,7 @@ def compare_ddp_over_seeds(
     Xt, yt = _xy(X, y, binary=True)
     hidden = check_int(hidden, "hidden", low=1)
     steps = check_int(steps, "steps", low=1)
-    lr = check_float(lr, "lr", low=0, low_open=True)
+    lr = check_float(lr, "lr", low=0, low_open=True, high=1e6)
     world_size = check_int(world_size, "world_size", low=1, high=8)
     global_batch = check_int(global_batch, "global_batch", low=world_size)
     if global_batch % world_size:

@@ -112,7 +112,7 @@ def logistic_gd_curve(X: ArrayLike, y: ArrayLike, lr: float = 0.5, epochs: int =
     Xa = as_array(X, "X", ndim=2)
     ya = as_array(y, "y", ndim=1, dtype="bool").astype(float)
     check_same_length(X=Xa, y=ya)
-    lr = check_float(lr, "lr", low=0, low_open=True)
+    lr = check_float(lr, "lr", low=0, low_open=True, high=1e6)
     epochs = check_int(epochs, "epochs", low=1)
     Xb = np.hstack([Xa, np.ones((len(Xa), 1))])
     w = np.zeros(Xb.shape[1])

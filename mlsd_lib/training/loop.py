@@ -48,6 +48,7 @@ def make_mlp(in_dim: int, hidden: Sequence[int] = (64, 32), dropout: float = 0.0
     in_dim = check_int(in_dim, "in_dim", low=1)
     out_dim = check_int(out_dim, "out_dim", low=1)
     dropout = check_float(dropout, "dropout", low=0, high=1, high_open=True)
+    hidden = check_sequence(hidden, "hidden")
     layers: list[nn.Module] = []
     width = in_dim
     for h in hidden:
@@ -241,7 +242,7 @@ def train_network(
     batch_size = check_int(batch_size, "batch_size", low=1)
     l1 = check_float(l1, "l1", low=0)
     crit = _criterion(task, loss)
-    opt = torch.optim.Adam(model.parameters(), lr=check_float(lr, "lr", low=0, low_open=True),
+    opt = torch.optim.Adam(model.parameters(), lr=check_float(lr, "lr", low=0, low_open=True, high=1e6),
                            weight_decay=check_float(weight_decay, "weight_decay", low=0))
     rng = np.random.default_rng(seed)
 
@@ -309,7 +310,7 @@ def fit_embedding_classifier(
     Xn = torch.as_tensor(as_array(numeric, "numeric", ndim=2), dtype=torch.float32)
     yt = torch.as_tensor(as_array(y, "y", ndim=1, dtype="bool"), dtype=torch.float32)
     check_same_length(codes=c, numeric=Xn, y=yt)
-    lr = check_float(lr, "lr", low=0, low_open=True)
+    lr = check_float(lr, "lr", low=0, low_open=True, high=1e6)
     batch_size = check_int(batch_size, "batch_size", low=1)
     torch.manual_seed(check_int(seed, "seed", low=0))
     model = EmbeddingClassifier(card, Xn.shape[1], dim=dim)

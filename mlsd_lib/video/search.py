@@ -26,6 +26,7 @@ from numpy.typing import ArrayLike
 from mlsd_lib._validation import as_array, check_float, check_int
 from mlsd_lib.search.services import IndexingService, NearestNeighbourService, ReRankingService
 from mlsd_lib.serving import latency_percentiles
+from mlsd_lib.text._checks import _check_tokens
 from mlsd_lib.text.index import InvertedIndex
 
 
@@ -67,8 +68,8 @@ def fuse_candidates(text_ids: ArrayLike, text_scores: ArrayLike, visual_ids: Arr
 
 def _fuse(text_ids, text_scores, visual_ids, visual_scores, weight):
     w = check_float(weight, "weight", low=0.0, high=1.0)
-    t_ids = as_array(text_ids, "text_ids", ndim=1, dtype="int", allow_empty=True)
-    v_ids = as_array(visual_ids, "visual_ids", ndim=1, dtype="int", allow_empty=True)
+    t_ids = as_array(text_ids, "text_ids", ndim=1, dtype="ids", allow_empty=True)
+    v_ids = as_array(visual_ids, "visual_ids", ndim=1, dtype="ids", allow_empty=True)
     t_s = as_array(text_scores, "text_scores", ndim=1, allow_empty=True)
     v_s = as_array(visual_scores, "visual_scores", ndim=1, allow_empty=True)
     if len(t_ids) != len(t_s) or len(v_ids) != len(v_s):
@@ -98,7 +99,7 @@ def fused_ranks(text_hits: list, visual_hits: list, targets: ArrayLike, weight: 
     >>> fused_ranks([([3], [8.0])], [([1, 3], [0.9, 0.5])], [3], weight=0.7).tolist()
     [1.0]
     """
-    t = as_array(targets, "targets", ndim=1, dtype="int")
+    t = as_array(targets, "targets", ndim=1, dtype="ids")
     if len(text_hits) != len(t) or len(visual_hits) != len(t):
         raise ValueError(f"text_hits and visual_hits must hold one (ids, scores) pair per target ({len(t)})")
     lists = [_fuse(ti, ts, vi, vs, weight)[0] for (ti, ts), (vi, vs) in zip(text_hits, visual_hits, strict=True)]
@@ -118,7 +119,7 @@ def ranks_from_scores(scores: ArrayLike, targets: ArrayLike, *, require_positive
     [2.0, inf]
     """
     s = as_array(scores, "scores", ndim=2)
-    t = as_array(targets, "targets", ndim=1, dtype="int")
+    t = as_array(targets, "targets", ndim=1, dtype="ids")
     if len(t) != len(s) or t.min() < 0 or t.max() >= s.shape[1]:
         raise ValueError(f"targets must give one column of scores ({s.shape[1]}) per query ({len(s)})")
     own = s[np.arange(len(t)), t][:, None]
@@ -131,24 +132,34 @@ def ranks_from_scores(scores: ArrayLike, targets: ArrayLike, *, require_positive
 def rank_metrics(ranks: ArrayLike, ks: tuple[int, ...] = (1, 10)) -> dict[str, float]:
     """Recall@k and MRR for one relevant video per query, from its ranks (``inf``: not found).
 
-    Computed with :mod:`mlsd_lib.metrics` on the 0/1 relevance of each ranked list.
+    Recall@k is computed with :mod:`mlsd_lib.metrics` on the 0/1 relevance of each list's
+    top ``max(ks)``; MRR is the mean of ``1 / rank`` (what :func:`mlsd_lib.metrics.mean_reciprocal_rank`
+    gives for one relevant video), so a rank of ``1e12`` costs no memory.
 
     Examples
     --------
     >>> rank_metrics([1, 2, np.inf, 20])
     {'recall@1': 0.25, 'recall@10': 0.5, 'mrr': 0.3875}
     """
-    from mlsd_lib.metrics import mean_reciprocal_rank, recall_at_k
+    from mlsd_lib.metrics import recall_at_k
 
     r = as_array(ranks, "ranks", ndim=1, allow_inf=True)
     if (r < 1).any():
         raise ValueError("ranks must be >= 1 (inf for a video not retrieved)")
-    length = int(np.nanmax(np.where(np.isfinite(r), r, 1)))
-    rel = np.zeros((len(r), max(length, max(ks))), int)
     found = np.isfinite(r)
-    rel[np.flatnonzero(found), r[found].astype(int) - 1] = 1
+    if (r[found] != np.round(r[found])).any():
+        raise ValueError("ranks must be whole numbers (1 = first), or inf for a video not retrieved")
+    if isinstance(ks, str | bytes) or not hasattr(ks, "__iter__"):
+        raise TypeError(f"ks must be a tuple of cut-offs, got {type(ks).__name__}")
+    ks = tuple(check_int(k, "ks", low=1) for k in ks)
+    if not ks:
+        raise ValueError("ks is empty; pass at least one cut-off, e.g. (1, 10)")
+    width = max(ks)
+    rel = np.zeros((len(r), width), int)
+    top = found & (r <= width)
+    rel[np.flatnonzero(top), r[top].astype(int) - 1] = 1
     out = {f"recall@{k}": float(np.mean(recall_at_k(rel, k, np.ones(len(r))))) for k in ks}
-    out["mrr"] = float(mean_reciprocal_rank(rel))
+    out["mrr"] = float(np.mean(np.where(found, 1.0 / r, 0.0)))
     return out
 
 
@@ -160,8 +171,8 @@ def target_ranks(ranked_ids: list, targets: ArrayLike) -> np.ndarray:
     >>> target_ranks([[4, 2, 9], [1]], [2, 7]).tolist()
     [2.0, inf]
     """
-    t = as_array(targets, "targets", ndim=1, dtype="int")
-    if isinstance(ranked_ids, str | bytes) or len(ranked_ids) != len(t):
+    t = as_array(targets, "targets", ndim=1, dtype="ids")
+    if isinstance(ranked_ids, str | bytes) or not hasattr(ranked_ids, "__len__") or len(ranked_ids) != len(t):
         raise ValueError(f"ranked_ids must hold one ranked list per target ({len(t)})")
     out = np.full(len(t), np.inf)
     for i, (ids, target) in enumerate(zip(ranked_ids, t, strict=True)):
@@ -263,9 +274,19 @@ class VideoSearchEngine:
 
     def add_video(self, embedding: ArrayLike, tokens: list[str]) -> int:
         """Both indexing pipelines at once: the video's embedding and its text; returns its id."""
+        # Validate everything before either index changes: a rejected call leaves both as they were.
         emb = np.atleast_2d(as_array(embedding, "embedding", ndim=(1, 2))).astype(np.float32)
         if len(emb) != 1:
             raise ValueError(f"embedding must be one video's vector, got {len(emb)} rows")
+        dim = getattr(self.store.index, "dim", self.store.vectors.shape[1])
+        if emb.shape[1] != dim:
+            raise ValueError(f"embedding must have {dim} numbers (the index dimension), got {emb.shape[1]}")
+        if not np.isfinite(emb).all():
+            raise ValueError("embedding holds values too large for float32")
+        tokens = _check_tokens(tokens, "tokens")
+        if self.store.index.ntotal != self.text_index.n_docs:
+            raise RuntimeError(f"the two indexes disagree on the number of videos ({self.store.index.ntotal} vs "
+                               f"{self.text_index.n_docs}); rebuild the engine")
         vid = int(self.store.add(emb)[0])
         tid = int(self.text_index.add([tokens])[0])
         if vid != tid:

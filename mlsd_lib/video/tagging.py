@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import pandas as pd
 from numpy.typing import ArrayLike
+from sklearn.dummy import DummyClassifier
 from sklearn.linear_model import LogisticRegression
 
-from mlsd_lib._validation import as_array
+from mlsd_lib._validation import as_array, check_ids, check_positive
 from mlsd_lib.video.corpus import CLASS_WORDS
 
 ATTRIBUTES = ("label", "colour", "background")
@@ -33,8 +34,8 @@ class AutoTagger:
     """
 
     def __init__(self, C: float = 1.0) -> None:
-        self.C = C
-        self.models_: dict[str, LogisticRegression] | None = None
+        self.C = check_positive(C, "C")
+        self.models_: dict[str, LogisticRegression | DummyClassifier] | None = None
 
     def fit(self, embeddings: ArrayLike, meta: pd.DataFrame) -> AutoTagger:
         """Learn each attribute of ``meta`` (columns label, colour, background) from ``embeddings``."""
@@ -43,7 +44,17 @@ class AutoTagger:
             raise TypeError(f"meta must be a DataFrame with columns {ATTRIBUTES}")
         if len(meta) != len(x):
             raise ValueError(f"meta ({len(meta)}) must describe each row of embeddings ({len(x)})")
-        self.models_ = {a: LogisticRegression(C=self.C, max_iter=500).fit(x, meta[a].to_numpy()) for a in ATTRIBUTES}
+        targets = {"label": check_ids(meta["label"].to_numpy(), "meta['label']", len(CLASS_WORDS), of="product classes")}
+        for a in ATTRIBUTES[1:]:
+            col = meta[a].to_numpy()
+            if not all(isinstance(v, str) for v in col):
+                raise TypeError(f"meta['{a}'] must hold names (str), e.g. 'red'")
+            targets[a] = col
+        # Built in full before it replaces the fitted models: a rejected fit leaves them as they were.
+        # An attribute with one value seen is predicted as that value (logistic regression needs two).
+        self.models_ = {a: (LogisticRegression(C=self.C, max_iter=500) if len(set(y.tolist())) > 1
+                            else DummyClassifier(strategy="most_frequent")).fit(x, y) for a, y in targets.items()}
+        self.n_features_ = x.shape[1]
         return self
 
     def predict(self, embeddings: ArrayLike) -> pd.DataFrame:
@@ -51,6 +62,8 @@ class AutoTagger:
         if self.models_ is None:
             raise ValueError("this AutoTagger is not fitted yet; call fit(embeddings, meta) first")
         x = as_array(embeddings, "embeddings", ndim=2)
+        if x.shape[1] != self.n_features_:
+            raise ValueError(f"embeddings must have {self.n_features_} columns (as in fit), got {x.shape[1]}")
         return pd.DataFrame({a: m.predict(x) for a, m in self.models_.items()})
 
     def tags(self, embeddings: ArrayLike) -> list[list[str]]:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from mlsd_lib._validation import as_array, check_finite, check_float, check_int
+from mlsd_lib._validation import as_array, check_boxes, check_finite, check_float, check_int
 
 
 @dataclass(frozen=True)
@@ -206,7 +206,7 @@ def crop_and_resize(image: ArrayLike, box: tuple[int, int, int, int], size: int 
 
     img = as_array(image, "image", ndim=2)
     h, w = img.shape
-    if len(box) != 4:
+    if isinstance(box, str | bytes) or not hasattr(box, "__len__") or len(box) != 4:
         raise ValueError(f"box must be (top, left, height, width), got {box!r}")
     top, left = check_int(box[0], "top", low=0), check_int(box[1], "left", low=0)
     bh, bw = check_int(box[2], "height", low=2), check_int(box[3], "width", low=2)
@@ -238,10 +238,15 @@ def transform_boxes(boxes: ArrayLike, theta, height: int, width: int, min_visibl
     """
     import torch
 
-    b = as_array(boxes, "boxes", ndim=(1, 2), allow_empty=True).reshape(-1, 4)
+    b = check_boxes(boxes, "boxes")
     height, width = check_int(height, "height", low=1), check_int(width, "width", low=1)
     min_visible = check_float(min_visible, "min_visible", low=0.0, high=1.0)
-    t = torch.as_tensor(theta, dtype=torch.float64).reshape(2, 3).numpy()
+    if isinstance(theta, str | bytes) or theta is None:
+        raise TypeError(f"theta must be a (2, 3) affine matrix, got {type(theta).__name__}")
+    try:
+        t = torch.as_tensor(theta, dtype=torch.float64).reshape(2, 3).numpy()
+    except (TypeError, ValueError, RuntimeError) as exc:
+        raise ValueError(f"theta must be a (2, 3) affine matrix: {exc}") from exc
     if not np.isfinite(t).all():
         raise ValueError("theta contains NaN or inf")
     a, shift = t[:, :2], t[:, 2]
@@ -290,6 +295,8 @@ def augment_with_boxes(images: ArrayLike, boxes: list, config: AugmentConfig = D
     n, h, w = x.shape[0], x.shape[2], x.shape[3]
     if not isinstance(boxes, list | tuple) or len(boxes) != n:
         raise ValueError(f"boxes must be a list with one (m, 4) array per image ({n})")
+    boxes = [check_boxes(b, f"boxes[{i}]") for i, b in enumerate(boxes)]
+    min_visible = check_float(min_visible, "min_visible", low=0.0, high=1.0)
     theta, _ = _draw_affine(n, config, generator)
     grid = F.affine_grid(theta, list(x.shape), align_corners=False)
     out = _relight(F.grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=False),
@@ -299,7 +306,7 @@ def augment_with_boxes(images: ArrayLike, boxes: list, config: AugmentConfig = D
         if move_boxes:
             b, keep = transform_boxes(boxes[i], theta[i], h, w, min_visible)
         else:
-            b = as_array(boxes[i], "boxes", ndim=(1, 2), allow_empty=True).reshape(-1, 4)
+            b = boxes[i]
             keep = np.ones(len(b), bool)
         new_boxes.append(b)
         keeps.append(keep)
