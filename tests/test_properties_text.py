@@ -103,7 +103,7 @@ CORPUS = [
     Case(C.describe_upload, ATTRS.map(lambda a: {"attrs": a, "rng": np.random.default_rng(0)}),
          lambda r, kw: (isinstance(r[0], str) and isinstance(r[1], list)) or pytest.fail(str(r)), {"attrs": "attrs"}),
     Case(C.make_query, ATTRS.map(lambda a: {"attrs": a, "rng": np.random.default_rng(1), "paraphrase": True}),
-         lambda r, kw: (isinstance(r, str) and r) or pytest.fail(r), {"attrs": "attrs", "rng": ("seed", "seed")}),
+         lambda r, kw: (isinstance(r, str) and r) or pytest.fail(r), {"attrs": "attrs", "rng": ("seed", "rng")}),
     Case(C.reverse_query, ATTRS.map(lambda a: {"query": C.make_query(a, np.random.default_rng(2)), "direction": a["direction"]}),
          lambda r, kw: isinstance(r, str) or pytest.fail(r), {"query": "text", "direction": "choice"}),
     Case(C.make_video_corpus, st.integers(2, 4).map(lambda n: {"images": np.repeat(IMAGE[None], n + 1, 0),
@@ -216,7 +216,7 @@ EVALUATION = [
     Case(C.compose_query, ATTRS.map(lambda a: {"attrs": a, "rng": np.random.default_rng(1)}),
          lambda r, kw: (isinstance(r[0], str) and r[1]["label"] == kw["attrs"]["label"]
                         and all(kw["attrs"][k] == v for k, v in r[1].items())) or pytest.fail(str(r)),
-         {"attrs": "attrs", "rng": ("seed", "seed")}),
+         {"attrs": "attrs", "rng": ("seed", "rng")}),
     Case(C.VideoCorpus.relevant, st.integers(2, 4).map(lambda n: {"n": n}),
          lambda r, kw: all(len(x) >= 1 for x in r) or pytest.fail(str(r)), {},
          call=lambda kw: C.make_video_corpus(np.repeat(IMAGE[None], kw["n"] + 1, 0), np.arange(kw["n"] + 1) % 10,

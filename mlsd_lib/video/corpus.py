@@ -161,7 +161,7 @@ class VideoCorpus:
 
     def text(self, rows: ArrayLike | None = None) -> list[str]:
         """Title, tags and description of each video joined into one searchable text."""
-        m = self.meta if rows is None else self.meta.iloc[np.asarray(rows)]
+        m = self.meta if rows is None else self.meta.iloc[check_ids(rows, "rows", len(self.meta), allow_empty=True, of="videos")]
         return [f"{t} {' '.join(g)} {d}".strip() for t, g, d in zip(m.title, m.tags, m.description, strict=True)]
 
 
@@ -180,9 +180,10 @@ def render_background(name: str, size: int, rng: np.random.Generator) -> np.ndar
     >>> render_background("night", 8, np.random.default_rng(0)).shape
     (8, 8, 3)
     """
-    if name not in BACKGROUNDS:
+    if not isinstance(name, str) or name not in BACKGROUNDS:
         raise ValueError(f"name must be one of {sorted(BACKGROUNDS)}, got {name!r}")
     size = check_int(size, "size", low=4)
+    rng = check_random_state(rng, "rng")
     bg = np.empty((size, size, 3), np.float32)
     if name == "beach":
         bg[: size // 2] = (0.55, 0.75, 0.95)
@@ -215,8 +216,8 @@ def render_clip(image: ArrayLike, colour: str, direction: str, speed: str, backg
     """
     img = as_array(image, "image", ndim=2)
     for value, name, choices in ((colour, "colour", COLOURS), (direction, "direction", DIRECTIONS),
-                                 (speed, "speed", SPEEDS)):
-        if value not in choices:
+                                 (speed, "speed", SPEEDS), (background, "background", BACKGROUNDS)):
+        if not isinstance(value, str) or value not in choices:
             raise ValueError(f"{name} must be one of {sorted(choices)}, got {value!r}")
     n_frames = check_int(n_frames, "n_frames", low=2)
     size = check_int(size, "size", low=8)
@@ -260,6 +261,20 @@ def _noisy(title: str, rng: np.random.Generator) -> str:
     return title + rng.choice(["!!!", "...", " :)", "?!", " (new)"])
 
 
+def _check_attrs(attrs: object) -> dict:
+    """A video's planted attributes: a class id in range and names from the known vocabularies."""
+    keys = ("label", "colour", "direction", "speed", "background", "topic")
+    if not isinstance(attrs, dict) or not set(keys) <= set(attrs):
+        raise ValueError("attrs must be a dict with label, colour, direction, speed, background and topic")
+    out = dict(attrs)
+    out["label"] = check_int(attrs["label"], "attrs['label']", low=0, high=len(CLASS_WORDS) - 1)
+    for key, vocab in (("colour", COLOURS), ("direction", DIRECTIONS), ("speed", SPEEDS),
+                       ("background", BACKGROUNDS), ("topic", TOPICS)):
+        if not isinstance(attrs[key], str) or attrs[key] not in vocab:
+            raise ValueError(f"attrs['{key}'] must be one of {sorted(vocab)}, got {attrs[key]!r}")
+    return out
+
+
 def describe_upload(attrs: dict, rng: np.random.Generator, habits: UploadHabits = UploadHabits()) -> tuple[str, list[str], str]:
     """Title, tags and description an uploader writes for a video with planted ``attrs``.
 
@@ -275,9 +290,8 @@ def describe_upload(attrs: dict, rng: np.random.Generator, habits: UploadHabits 
     """
     if not isinstance(habits, UploadHabits):
         raise TypeError(f"habits must be an UploadHabits, got {type(habits).__name__}")
-    if not isinstance(attrs, dict) or not {"label", "colour", "direction", "speed", "background", "topic"} <= set(attrs):
-        raise ValueError("attrs must be a dict with label, colour, direction, speed, background and topic")
-    rng = check_random_state(rng)
+    attrs = _check_attrs(attrs)
+    rng = check_random_state(rng, "rng")
     word = CLASS_WORDS[int(attrs["label"])][0]
     colour, topic = attrs["colour"], attrs["topic"]
     if rng.random() < habits.vague_title:
@@ -318,10 +332,9 @@ def make_query(attrs: dict, rng: np.random.Generator, *, paraphrase: bool = Fals
     >>> make_query(a, np.random.default_rng(0), paraphrase=True)
     'crimson running shoes drifting westward seaside honest opinion'
     """
-    rng = check_random_state(rng)
+    rng = check_random_state(rng, "rng")
     check_float(order_only, "order_only", low=0.0, high=1.0)
-    if not isinstance(attrs, dict) or not {"label", "colour", "direction", "speed", "background", "topic"} <= set(attrs):
-        raise ValueError("attrs must be a dict with label, colour, direction, speed, background and topic")
+    attrs = _check_attrs(attrs)
     return _compose(attrs, rng, paraphrase, order_only)[0]
 
 
@@ -340,11 +353,9 @@ def compose_query(attrs: dict, rng: np.random.Generator, *, paraphrase: bool = F
     >>> compose_query(a, np.random.default_rng(0), paraphrase=True)[1]
     {'label': 7, 'colour': 'red', 'direction': 'left', 'background': 'beach', 'topic': 'review'}
     """
-    rng = check_random_state(rng)
+    rng = check_random_state(rng, "rng")
     check_float(order_only, "order_only", low=0.0, high=1.0)
-    if not isinstance(attrs, dict) or not {"label", "colour", "direction", "speed", "background", "topic"} <= set(attrs):
-        raise ValueError("attrs must be a dict with label, colour, direction, speed, background and topic")
-    return _compose(attrs, rng, paraphrase, order_only)
+    return _compose(_check_attrs(attrs), rng, paraphrase, order_only)
 
 
 def _compose(attrs: dict, rng: np.random.Generator, paraphrase: bool, order_only: float) -> tuple[str, dict]:
@@ -425,6 +436,7 @@ def make_video_corpus(images: ArrayLike, labels: ArrayLike, split_sizes: dict[st
     if n > len(x):
         raise ValueError(f"split_sizes asks for {n} videos but only {len(x)} images were given")
     qpt = check_int(queries_per_train_video, "queries_per_train_video", low=1)
+    n_frames = check_int(n_frames, "n_frames", low=2)
     if not isinstance(habits, UploadHabits):
         raise TypeError(f"habits must be an UploadHabits, got {type(habits).__name__}")
     rng = check_random_state(seed)
@@ -447,6 +459,7 @@ def make_video_corpus(images: ArrayLike, labels: ArrayLike, split_sizes: dict[st
             pairs.append({"row": i, "video": name, "query": q, "kind": kind, "split": str(split[i]),
                           "reversed": reverse_query(q, attrs["direction"]), "facts": facts})
     return VideoCorpus(clips, pd.DataFrame(rows), pd.DataFrame(pairs))
+
 
 def inject_wrong_tags(tags: list, labels: ArrayLike, rate: float, seed: int = 0) -> tuple[list[list[str]], np.ndarray]:
     """Tags with wrong product names injected at a controlled rate, as a bad auto-tagger writes them.

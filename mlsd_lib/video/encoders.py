@@ -32,7 +32,7 @@ import torch
 from numpy.typing import ArrayLike
 from torch import nn
 
-from mlsd_lib._validation import as_array, check_float, check_int
+from mlsd_lib._validation import as_array, check_finite, check_float, check_int
 from mlsd_lib.training import History, fit
 from mlsd_lib.vision.encoders import info_nce_loss
 
@@ -291,9 +291,17 @@ def pad_ids(token_lists: list[list[str]], vocabulary, max_len: int = 32) -> torc
 
 
 def _as_tensor(x, name: str) -> torch.Tensor:
-    if isinstance(x, torch.Tensor):
-        return x
-    return torch.as_tensor(as_array(x, name, ndim=(2, 5), dtype="any"))
+    """A tower's input as a tensor: token ids stay integers, real values become finite float32
+    (the towers' weights are float32, so float64 input is converted, not refused)."""
+    if not isinstance(x, torch.Tensor):
+        arr = as_array(x, name, ndim=(2, 5), dtype="any")
+        if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_) or np.iscomplexobj(arr):
+            raise TypeError(f"{name} must hold real numbers or token ids, got dtype {arr.dtype}")
+        x = torch.as_tensor(arr)
+    if x.is_floating_point():
+        x = x.float()
+        check_finite(x, name)
+    return x
 
 
 def train_dual_encoder(text_tower: nn.Module, text_x, pair_video: ArrayLike, *, video_tower: nn.Module | None = None,
@@ -336,7 +344,7 @@ def train_dual_encoder(text_tower: nn.Module, text_x, pair_video: ArrayLike, *, 
     if video_x is None:
         raise ValueError("video_x is required: preprocessed clips, or locked video embeddings")
     text_x, video_x = _as_tensor(text_x, "text_x"), _as_tensor(video_x, "video_x")
-    pv = as_array(pair_video, "pair_video", ndim=1, dtype="int")
+    pv = as_array(pair_video, "pair_video", ndim=1, dtype="ids")
     if len(pv) != len(text_x):
         raise ValueError(f"pair_video ({len(pv)}) must give one video per row of text_x ({len(text_x)})")
     if pv.min() < 0 or pv.max() >= len(video_x):
@@ -422,6 +430,8 @@ def embed(tower: nn.Module, x, batch_size: int = 256) -> np.ndarray:
     if not isinstance(tower, nn.Module):
         raise TypeError(f"tower must be a torch.nn.Module, got {type(tower).__name__}")
     x = _as_tensor(x, "x")
+    if not x.is_floating_point() and not any(isinstance(m, nn.Embedding | nn.EmbeddingBag) for m in tower.modules()):
+        x = x.float()   # counts or 0/1 features for a tower without an embedding table: numbers, not ids
     batch_size = check_int(batch_size, "batch_size", low=1)
     was = tower.training
     tower.eval()
