@@ -208,7 +208,7 @@ def pipeline_stages(detector, out_dir, method: str = "gaussian", score_threshold
     it = check_float(iou_threshold, "iou_threshold", low=0.0, high=1.0)
     size = check_int(size, "size", low=8)
     own = getattr(detector, "image_size", None)
-    if own is not None and size != own:
+    if own is not None and pyramid is None and size != own:   # a pyramid tiles at the detector's own size
         raise ValueError(f"size must equal the detector's image_size ({own}): images are resized to size before "
                          f"detection, got size={size}")
     if not isinstance(stage_pools, dict | None) or set(stage_pools or STAGE_POOLS) != set(STAGES):
