@@ -368,3 +368,20 @@ def test_the_stage_engine_survives_a_refused_run():
             rejects(lambda kw=kw: engine.run(kw["batches"], kw["stages"]), name, bad)
             assert engine.pools == pools
         assert engine.run([[1, 2]], stages).results == [[2, 4]]
+
+
+def test_a_refused_training_call_leaves_the_detector_as_it_was():
+    from mlsd_lib.detection import models as DM
+    from mlsd_lib.detection import scenes as DS
+    from mlsd_lib.detection import train as DT
+
+    scenes = DS.make_scenes(2, seed=0)
+    for cls in (DM.OneStageDetector, DM.TwoStageDetector):
+        model = cls()
+        before = fingerprint(model)
+        for name, bad in (("epochs", {"epochs": 0}), ("batch_size", {"batch_size": True}),
+                          ("lr", {"lr": float("nan")}), ("lr", {"lr": 1e300}), ("scenes", {"scenes": "abc"})):
+            kw = {"scenes": scenes, "epochs": 1, "batch_size": 2, **bad}
+            rejects(lambda kw=kw: DT.train_detector(model, **kw), name, bad)
+            assert fingerprint(model) == before, f"{cls.__name__}: a refused train_detector({name}) changed the weights"
+        rejects(lambda: DT.train_detector(cls(image_size=32), scenes, epochs=1), "px", "64 px scenes")

@@ -85,7 +85,7 @@ def train_detector(model, scenes: SceneSet, *, epochs: int, batch_size: int = 32
     scenes = _check_scenes(scenes)
     epochs = check_int(epochs, "epochs", low=1)
     batch_size = check_int(batch_size, "batch_size", low=1)
-    lr = check_float(lr, "lr", low=0.0, low_open=True)
+    lr = check_float(lr, "lr", low=0.0, low_open=True, high=1e6)
     lam = check_float(lam, "lam", low=0.0)
     seed = check_int(seed, "seed", low=0)
     if augment is not None and not isinstance(augment, AugmentConfig):

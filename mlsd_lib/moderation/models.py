@@ -196,7 +196,7 @@ class HarmClassifier:
         self.blocks = None if blocks is None else list(blocks)
         self.hidden, self.head_hidden = check_int(hidden, "hidden", low=1), check_int(head_hidden, "head_hidden", low=1)
         self.epochs = check_int(epochs, "epochs", low=1)
-        self.lr = check_float(lr, "lr", low=0, low_open=True)
+        self.lr = check_float(lr, "lr", low=0, low_open=True, high=1e6)
         self.batch_size = check_int(batch_size, "batch_size", low=1)
         self.weight_decay = check_float(weight_decay, "weight_decay", low=0)
         self.seed = check_int(seed, "seed", low=0)

@@ -97,7 +97,7 @@ class TwoTowerRecommender:
         self.hidden = check_int(hidden, "hidden", low=1)
         self.epochs = check_int(epochs, "epochs", low=1)
         self.batch_size = check_int(batch_size, "batch_size", low=1)
-        self.learning_rate = check_float(learning_rate, "learning_rate", low=0, low_open=True)
+        self.learning_rate = check_float(learning_rate, "learning_rate", low=0, low_open=True, high=1e6)
         self.temperature = check_float(temperature, "temperature", low=0, low_open=True)
         self.weight_decay = check_float(weight_decay, "weight_decay", low=0)
         self.normalize = bool(normalize)

@@ -351,7 +351,7 @@ def train_dual_encoder(text_tower: nn.Module, text_x, pair_video: ArrayLike, *, 
         raise ValueError(f"pair_video must index rows of video_x [0, {len(video_x)})")
     batch_size = check_int(batch_size, "batch_size", low=2)
     temperature = check_float(temperature, "temperature", low=0.0, low_open=True)
-    lr = check_float(lr, "lr", low=0.0, low_open=True)
+    lr = check_float(lr, "lr", low=0.0, low_open=True, high=1e6)
     seed = check_int(seed, "seed", low=0)
     rev_rows = np.zeros(len(pv), bool)
     if reverse_text_x is not None:

@@ -185,7 +185,7 @@ def train_contrastive(
     batch_size = check_int(batch_size, "batch_size", low=2)
     if batch_size > n:
         raise ValueError(f"batch_size ({batch_size}) must not exceed the number of images ({n})")
-    lr = check_float(lr, "lr", low=0.0, low_open=True)
+    lr = check_float(lr, "lr", low=0.0, low_open=True, high=1e6)
     y = None
     if labels is not None:
         y_np = as_array(labels, "labels", ndim=1, dtype="int")
