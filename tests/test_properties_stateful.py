@@ -382,6 +382,6 @@ def test_a_refused_training_call_leaves_the_detector_as_it_was():
         for name, bad in (("epochs", {"epochs": 0}), ("batch_size", {"batch_size": True}),
                           ("lr", {"lr": float("nan")}), ("lr", {"lr": 1e300}), ("scenes", {"scenes": "abc"})):
             kw = {"scenes": scenes, "epochs": 1, "batch_size": 2, **bad}
-            rejects(lambda kw=kw: DT.train_detector(model, **kw), name, bad)
+            rejects(lambda kw=kw, model=model: DT.train_detector(model, **kw), name, bad)
             assert fingerprint(model) == before, f"{cls.__name__}: a refused train_detector({name}) changed the weights"
-        rejects(lambda: DT.train_detector(cls(image_size=32), scenes, epochs=1), "px", "64 px scenes")
+        rejects(lambda cls=cls: DT.train_detector(cls(image_size=32), scenes, epochs=1), "px", "64 px scenes")
