@@ -45,15 +45,19 @@ module                                  chapter   concern
 ``suppression``, ``roi``, ``models``,             RoI pool/align, two-stage and one-stage
 ``train``, ``evaluate``, ``blur``,                detectors and their training, AP/mAP and
 ``scenes``, ``baselines``, ``mining``,            errors by kind, blurring, composite scenes
-``pipeline``, ``viz``, ``widgets``)               with planted boxes, Haar cascades, hard-negative
-                                                  mining, the batch blurring pipeline, widgets
+``pipeline``, ``photo``, ``lineage``,             with planted boxes, Haar cascades, hard-negative
+``viz``, ``widgets``)                             mining, the batch blurring pipeline, blurring a
+                                                  real photograph at every scale, the R-CNN
+                                                  lineage timed, widgets
 ``text`` (``normalize``, ``tokenize``,  4         normalisation, word/character/BPE tokenisers,
 ``hashing``, ``vectorize``, ``index``,            lookup table vs hashing, BoW and TF-IDF, the
-``_checks``)                                      inverted index with BM25; string input checks
+``word2vec``)                                     inverted index with BM25, skip-gram word vectors
 ``video`` (``corpus``, ``encoders``,    4         the planted video corpus, frame- and
-``search``, ``tagging``, ``online``,              video-level towers, text towers, the fusing
-``widgets``)                                      layer and served engine, the auto-tagger,
-                                                  simulated searchers, the search box
+``search``, ``evaluation``,                       video-level towers, text towers, the fusing
+``system``, ``tagging``, ``online``,              layer and served engine, metrics over sets
+``widgets``)                                      of relevant videos, the system in one call,
+                                                  the auto-tagger, simulated searchers, the
+                                                  search box
 ``recsys`` (``base``, ``feedback``,     6         feedback matrix, MF (SGD/WALS), two-tower,
 ``mf``, ``two_tower``, ``content``,               content, baselines, evaluation, tuning, cold
 ``baselines``, ``rating_baseline``,               start, candidate generation, re-ranking, the
@@ -71,7 +75,11 @@ Moves (old import paths keep working through each package's ``__init__``):
 
 - 5 Dec 2026: ``training.py`` became the ``training`` package (``loop``, ``linear``,
   ``distributed``); ``ann.recall_per_query`` moved from ``measure`` to ``index``, beside
-  ``neighbour_recall``, which is now its mean.
+  ``neighbour_recall``, which is now its mean; ``text._checks`` folded into ``_validation``
+  (``check_text``, ``check_texts``, ``check_tokens``, ``check_token_lists``);
+  ``model_selection.binary_scores`` folded into ``metrics.classification_report``, which
+  also gives ``moderation.class_report``'s per-class table; one sentence encoder,
+  ``data.text_encoder.encode_sentences``, under chapter 6's ``encode_titles``.
 """
 
 from mlsd_lib.runtime import resolve_size, seed_everything, set_threads

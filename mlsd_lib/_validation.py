@@ -8,6 +8,7 @@ scikit-learn's ``check_array``.
 from __future__ import annotations
 
 import numbers
+from collections.abc import Iterable
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -371,3 +372,47 @@ def check_selection(idx: ArrayLike, name: str, size: int, *, of: str | None = No
                              f"{size}, got shape {arr.shape}")
         return np.flatnonzero(arr)
     return check_ids(arr, name, size, allow_empty=True, of=of)
+
+
+# Text: strings and lists of tokens (chapter 4's text package and everything that reads text).
+
+
+def check_text(text: object, name: str = "text") -> str:
+    """``text`` must be a ``str`` (an empty one is allowed: it normalises to nothing)."""
+    if not isinstance(text, str):
+        raise TypeError(f"{name} must be a str, got {type(text).__name__}; decode bytes or join tokens first")
+    return text
+
+
+def check_texts(texts: object, name: str = "texts", *, allow_empty: bool = False) -> list[str]:
+    """A non-string iterable of strings, as a list."""
+    if isinstance(texts, str | bytes) or not isinstance(texts, Iterable):
+        raise TypeError(f"{name} must be a list of strings, got {type(texts).__name__}")
+    out = list(texts)
+    if not out and not allow_empty:
+        raise ValueError(f"{name} is empty; pass at least one string")
+    for i, t in enumerate(out):
+        if not isinstance(t, str):
+            raise TypeError(f"{name}[{i}] must be a str, got {type(t).__name__}")
+    return out
+
+
+def check_tokens(tokens: object, name: str = "tokens") -> list[str]:
+    """One document's tokens: a list (or tuple) of strings; it may be empty."""
+    if isinstance(tokens, str | bytes) or not isinstance(tokens, list | tuple):
+        raise TypeError(f"{name} must be a list of token strings (tokenise the text first), "
+                        f"got {type(tokens).__name__}")
+    for t in tokens:
+        if not isinstance(t, str):
+            raise TypeError(f"{name} must hold strings, found {type(t).__name__}")
+    return list(tokens)
+
+
+def check_token_lists(docs: object, name: str = "docs", *, allow_empty: bool = False) -> list[list[str]]:
+    """Several documents' tokens: a list of token lists."""
+    if isinstance(docs, str | bytes) or not isinstance(docs, Iterable):
+        raise TypeError(f"{name} must be a list of token lists, got {type(docs).__name__}")
+    out = [check_tokens(d, f"{name}[{i}]") for i, d in enumerate(docs)]
+    if not out and not allow_empty:
+        raise ValueError(f"{name} is empty; pass at least one document")
+    return out

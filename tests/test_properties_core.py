@@ -125,8 +125,35 @@ VALIDATORS = [
         lambda s: {"sets": s, "name": "relevant"}), lambda r, kw: None, {"sets": ("sets", "relevant")}),
     Case(V.check_sequence, st.lists(st.integers(), max_size=3).map(lambda s: {"x": s, "name": "xs"}),
          lambda r, kw: None),
+    Case(V.check_text, st.text(max_size=8).map(lambda t: {"text": t, "name": "query"}),
+         lambda r, kw: r == kw["text"] or pytest.fail(repr(r)), no_sweep=("text", "name")),
+    Case(V.check_texts, st.lists(st.text(max_size=5), min_size=1, max_size=3).map(
+        lambda t: {"texts": t, "name": "titles"}), lambda r, kw: r == kw["texts"] or pytest.fail(repr(r)),
+         no_sweep=("texts", "name", "allow_empty")),
+    Case(V.check_tokens, st.lists(st.text(max_size=5), max_size=3).map(lambda t: {"tokens": t, "name": "query"}),
+         lambda r, kw: r == list(kw["tokens"]) or pytest.fail(repr(r)), no_sweep=("tokens", "name")),
+    Case(V.check_token_lists, st.lists(st.lists(st.text(max_size=4), max_size=3), min_size=1, max_size=3).map(
+        lambda d: {"docs": d, "name": "docs"}), lambda r, kw: r == kw["docs"] or pytest.fail(repr(r)),
+         no_sweep=("docs", "name", "allow_empty")),
 ]
 VALIDATORS[1].call = lambda kw: V.check_same_length(a=kw["a"], b=kw["b"])
+
+
+def test_text_checks_refuse_what_is_not_text_by_name():
+    for bad in (None, b"bytes", 3, ["a"]):
+        with pytest.raises(TypeError, match="query"):
+            V.check_text(bad, "query")
+    for bad in ("one string", None, 3, ["a", 3]):
+        with pytest.raises(TypeError, match="titles"):
+            V.check_texts(bad, "titles")
+        with pytest.raises(TypeError, match="docs"):
+            V.check_token_lists([bad] if not isinstance(bad, list) else [bad], "docs")
+    for bad in ("red bag", None, [1, 2]):
+        with pytest.raises(TypeError, match="query"):
+            V.check_tokens(bad, "query")
+    with pytest.raises(ValueError, match="titles is empty"):
+        V.check_texts([], "titles")
+    assert V.check_texts([], "titles", allow_empty=True) == []
 
 
 def test_check_finite_and_sequence_reject_by_name():

@@ -15,8 +15,7 @@ from collections import Counter
 import numpy as np
 from sklearn.utils import murmurhash3_32
 
-from mlsd_lib._validation import check_int
-from mlsd_lib.text._checks import _check_token_lists, _check_tokens
+from mlsd_lib._validation import check_int, check_token_lists, check_tokens
 
 UNKNOWN = "<unk>"
 
@@ -31,7 +30,7 @@ def hash_ids(tokens: list[str], n_buckets: int) -> np.ndarray:
     >>> hash_ids(["red", "sneaker", "red"], 1024).tolist()
     [259, 538, 259]
     """
-    tokens = _check_tokens(tokens)
+    tokens = check_tokens(tokens)
     n_buckets = check_int(n_buckets, "n_buckets", low=1)
     return np.array([abs(murmurhash3_32(t, seed=0)) % n_buckets for t in tokens], dtype=np.int64)
 
@@ -46,7 +45,7 @@ def collision_rate(tokens: list[str], n_buckets: int) -> float:
     >>> collision_rate(["a", "a"], 8)
     0.0
     """
-    distinct = sorted(set(_check_tokens(tokens)))
+    distinct = sorted(set(check_tokens(tokens)))
     if not distinct:
         raise ValueError("tokens is empty; pass at least one token")
     buckets = hash_ids(distinct, n_buckets)
@@ -71,7 +70,7 @@ class Vocabulary:
 
     def fit(self, docs: list[list[str]]) -> Vocabulary:
         """Give every token seen at least ``min_count`` times an id (sorted, from 1)."""
-        counts = Counter(t for d in _check_token_lists(docs) for t in d)
+        counts = Counter(t for d in check_token_lists(docs) for t in d)
         kept = sorted(t for t, c in counts.items() if c >= self.min_count)
         self.id_to_token_ = [UNKNOWN, *kept]
         self.token_to_id_ = {t: i for i, t in enumerate(self.id_to_token_)}
@@ -88,7 +87,7 @@ class Vocabulary:
     def ids(self, tokens: list[str]) -> np.ndarray:
         """Id of each token; 0 for a token the table has never seen."""
         table = self._fitted()
-        return np.array([table.get(t, 0) for t in _check_tokens(tokens)], dtype=np.int64)
+        return np.array([table.get(t, 0) for t in check_tokens(tokens)], dtype=np.int64)
 
     def tokens(self, ids) -> list[str]:
         """The reverse lookup, id -> token (what hashing cannot do)."""

@@ -23,8 +23,7 @@ import sys
 
 import numpy as np
 
-from mlsd_lib._validation import check_float, check_int
-from mlsd_lib.text._checks import _check_token_lists, _check_tokens
+from mlsd_lib._validation import check_float, check_int, check_token_lists, check_tokens
 
 
 class InvertedIndex:
@@ -61,7 +60,7 @@ class InvertedIndex:
 
     def add(self, docs: list[list[str]]) -> np.ndarray:
         """Index tokenised documents; returns their ids (consecutive, after the existing ones)."""
-        docs = _check_token_lists(docs)
+        docs = check_token_lists(docs)
         start = self.n_docs
         for offset, tokens in enumerate(docs):
             doc = start + offset
@@ -93,7 +92,7 @@ class InvertedIndex:
 
     def scores(self, query: list[str]) -> np.ndarray:
         """BM25 score of every document for the tokenised ``query`` (0 where no term matches)."""
-        query = _check_tokens(query, "query")
+        query = check_tokens(query, "query")
         out = np.zeros(self.n_docs)
         for t in query:
             ids, w = self._term_weights(t)

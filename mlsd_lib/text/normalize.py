@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from mlsd_lib.text._checks import _check_text
+from mlsd_lib._validation import check_text
 
 _SPACES = re.compile(r"\s+")
 _VOWELS = set("aeiouy")
@@ -28,7 +28,7 @@ def strip_accents(text: str) -> str:
     >>> strip_accents("ﬁ")          # NFKD also splits compatibility ligatures
     'fi'
     """
-    text = _check_text(text)
+    text = check_text(text)
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
@@ -43,7 +43,7 @@ def light_stem(word: str) -> str:
     >>> [light_stem(w) for w in ["walking", "walks", "walked", "dogs", "puppies", "running", "his", "dress"]]
     ['walk', 'walk', 'walk', 'dog', 'puppy', 'run', 'his', 'dress']
     """
-    w = _check_text(word, "word")
+    w = check_text(word, "word")
     if len(w) <= 3 or not w.isalpha():
         return w
     if w.endswith("ies") and len(w) > 4:
@@ -78,7 +78,7 @@ def normalize_text(text: str, *, stem: bool = True) -> str:
     >>> normalize_text("  DOG!!  ", stem=False)
     'dog'
     """
-    text = _check_text(text)
+    text = check_text(text)
     if not isinstance(stem, bool):
         raise TypeError(f"stem must be True or False, got {type(stem).__name__}")
     text = strip_accents(text).lower()

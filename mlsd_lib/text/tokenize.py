@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from mlsd_lib._validation import check_int
-from mlsd_lib.text._checks import _check_text, _check_texts
+from mlsd_lib._validation import check_int, check_text, check_texts
 from mlsd_lib.text.normalize import normalize_text
 
 END = "</w>"   # marks the end of a word, so "ing" at a word's end differs from "ing" inside
@@ -28,7 +27,7 @@ def word_tokenize(text: str, *, stem: bool = True) -> list[str]:
     >>> word_tokenize("  ?!  ")
     []
     """
-    return normalize_text(_check_text(text), stem=stem).split()
+    return normalize_text(check_text(text), stem=stem).split()
 
 
 def char_tokenize(text: str) -> list[str]:
@@ -39,7 +38,7 @@ def char_tokenize(text: str) -> list[str]:
     >>> char_tokenize("Red shoe")
     ['r', 'e', 'd', '_', 's', 'h', 'o', 'e']
     """
-    return list(normalize_text(_check_text(text), stem=False).replace(" ", "_"))
+    return list(normalize_text(check_text(text), stem=False).replace(" ", "_"))
 
 
 class BPETokenizer:
@@ -66,7 +65,7 @@ class BPETokenizer:
 
     def fit(self, texts: list[str]) -> BPETokenizer:
         """Learn merges from ``texts`` (a list of strings, normalised here without stemming)."""
-        texts = _check_texts(texts)
+        texts = check_texts(texts)
         words = Counter(w for t in texts for w in normalize_text(t, stem=False).split())
         corpus = {tuple(w[:-1]) + (w[-1] + END,): c for w, c in words.items()}
         vocab = {s for seq in corpus for s in seq}
@@ -104,7 +103,7 @@ class BPETokenizer:
         if self.merges_ is None:
             raise ValueError("this BPETokenizer is not fitted yet; call fit(texts) first")
         out: list[str] = []
-        for w in normalize_text(_check_text(text), stem=False).split():
+        for w in normalize_text(check_text(text), stem=False).split():
             seq = tuple(w[:-1]) + (w[-1] + END,)
             for a, b in self.merges_:
                 if len(seq) == 1:

@@ -13,8 +13,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from mlsd_lib._validation import check_choice, check_int
-from mlsd_lib.text._checks import _check_token_lists
+from mlsd_lib._validation import check_choice, check_int, check_token_lists
 from mlsd_lib.text.hashing import Vocabulary, hash_ids
 
 
@@ -69,7 +68,7 @@ class TextVectorizer:
 
     def fit(self, docs: list[list[str]]) -> TextVectorizer:
         """Build the lookup table (unless hashing) and the idf weights from ``docs``."""
-        docs = _check_token_lists(docs)
+        docs = check_token_lists(docs)
         self.vocabulary_ = Vocabulary().fit(docs) if self.n_buckets is None else None  # hashing: no table
         df = np.bincount(self._counts(docs).indices, minlength=self.n_features)
         self.idf_ = np.log((1 + len(docs)) / (1 + df)) + 1.0
@@ -79,7 +78,7 @@ class TextVectorizer:
         """One sparse row per document."""
         if self.idf_ is None:
             raise ValueError("this TextVectorizer is not fitted yet; call fit(docs) first")
-        m = self._counts(_check_token_lists(docs, allow_empty=True))
+        m = self._counts(check_token_lists(docs, allow_empty=True))
         if self.weighting == "tfidf":
             m = m @ sp.diags(self.idf_)
         m = sp.csr_matrix(m)

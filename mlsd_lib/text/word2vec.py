@@ -20,8 +20,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from mlsd_lib._validation import check_float, check_int
-from mlsd_lib.text._checks import _check_token_lists
+from mlsd_lib._validation import check_float, check_int, check_token_lists
 from mlsd_lib.training import History, fit
 
 
@@ -61,7 +60,7 @@ class Word2Vec:
 
     def fit(self, token_lists: list[list[str]]) -> Word2Vec:
         """Learn word vectors from tokenised texts; returns ``self``. A rejected call changes nothing."""
-        docs = _check_token_lists(token_lists, "token_lists")
+        docs = check_token_lists(token_lists, "token_lists")
         counts = Counter(w for d in docs for w in d)
         words = sorted(w for w, c in counts.items() if c >= self.min_count)
         if len(words) < 2:
@@ -114,7 +113,7 @@ class Word2Vec:
     def transform(self, token_lists: list[list[str]]) -> np.ndarray:
         """(n, dim) mean word vector of each text; a text with no known word gets zeros."""
         self._check_fitted()
-        docs = _check_token_lists(token_lists, "token_lists")
+        docs = check_token_lists(token_lists, "token_lists")
         out = np.zeros((len(docs), self.dim), np.float32)
         for i, d in enumerate(docs):
             ids = [self.index_[w] for w in d if w in self.index_]

@@ -279,9 +279,9 @@ def pad_ids(token_lists: list[list[str]], vocabulary, max_len: int = 32) -> torc
     >>> pad_ids([["red", "bag"], ["zebra"]], Vocabulary().fit([["red", "bag"]]), max_len=3).tolist()
     [[3, 2, 0], [1, 0, 0]]
     """
-    from mlsd_lib.text._checks import _check_token_lists
+    from mlsd_lib._validation import check_token_lists
 
-    docs = _check_token_lists(token_lists, "token_lists")
+    docs = check_token_lists(token_lists, "token_lists")
     max_len = check_int(max_len, "max_len", low=1)
     out = np.zeros((len(docs), max_len), np.int64)
     for i, d in enumerate(docs):

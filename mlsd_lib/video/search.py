@@ -23,10 +23,9 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from mlsd_lib._validation import as_array, check_float, check_int
+from mlsd_lib._validation import as_array, check_float, check_int, check_tokens
 from mlsd_lib.search.services import IndexingService, NearestNeighbourService, ReRankingService
 from mlsd_lib.serving import latency_percentiles
-from mlsd_lib.text._checks import _check_tokens
 from mlsd_lib.text.index import InvertedIndex
 
 
@@ -283,7 +282,7 @@ class VideoSearchEngine:
             raise ValueError(f"embedding must have {dim} numbers (the index dimension), got {emb.shape[1]}")
         if not np.isfinite(emb).all():
             raise ValueError("embedding holds values too large for float32")
-        tokens = _check_tokens(tokens, "tokens")
+        tokens = check_tokens(tokens, "tokens")
         if self.store.index.ntotal != self.text_index.n_docs:
             raise RuntimeError(f"the two indexes disagree on the number of videos ({self.store.index.ntotal} vs "
                                f"{self.text_index.n_docs}); rebuild the engine")
