@@ -14,8 +14,9 @@ def search_box(search: Callable[[str, float], pd.DataFrame], query: str = "", we
     """An ipywidgets panel: type a query, move the text-search weight; the table below shows
     each result with its text-search, visual-search and fused scores.
 
-    ``search(query, weight)`` returns the table. Returns the widget; executed without a front
-    end (the book build) it shows nothing, so callers also display the initial table.
+    ``search(query, weight)`` returns the table. Returns the widget, whose output area already
+    holds the initial table: a live kernel redraws it in place, and a headless run (the book
+    build) saves it with the widget's state, so callers display the widget only.
     """
     import ipywidgets as W
     from IPython.display import display

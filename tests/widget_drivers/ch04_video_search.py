@@ -1,21 +1,34 @@
 # Chapter 4: the search box (type a query) and the fusing layer's weight slider.
 from mlsd_lib.video.widgets import search_box as _search_box
 
+_QUERY = "red trousers moving up"   # the query the chapter's widget opens on
 
-def _frames(seen):
-    frames = [o for o in seen if isinstance(o, pd.DataFrame)]
-    assert frames, "the widget displayed no table"
-    return frames[-1]
+
+def _same(shown, expected):
+    if shown.equals(expected):
+        return True
+    return f"table {shown.iloc[:, 1].tolist()[:4]} != {expected.iloc[:, 1].tolist()[:4]}"
+
+
+def _initial():
+    """The widget opens on one table: the chapter's query at the quoted weight system_w."""
+    with capture() as seen:
+        widget = _search_box(results, _QUERY, weight=system.weight)
+    box, knob = widget.children[0].children
+    if (box.value, knob.value) != (_QUERY, system.weight):
+        return f"opens on {box.value!r} at w = {knob.value}, not {_QUERY!r} at w = {system.weight}"
+    return _same(only_view(seen, pd.DataFrame), results(_QUERY, system.weight))
 
 
 def _drive(setter, query, weight, extra=None):
-    widget = _search_box(results, "red trousers moving up", weight=best_w)
+    widget = _search_box(results, _QUERY, weight=system.weight)
     box, knob = widget.children[0].children
     with capture() as seen:
         setter(box, knob)
-    shown, expected = _frames(seen), results(query, weight)
-    if not shown.equals(expected):
-        return f"table {shown.iloc[:, 1].tolist()[:4]} != {expected.iloc[:, 1].tolist()[:4]}"
+    shown = only_view(seen, pd.DataFrame)
+    same = _same(shown, results(query, weight))
+    if same is not True:
+        return same
     return extra(shown) if extra else True
 
 
@@ -37,8 +50,10 @@ def _set_bad(box, knob):
     box.value = "?!?!"
 
 
-check("typing a query shows its results", lambda: _drive(_set_query, "blue bag moving left", best_w))
-check("weight 1 ranks by text search alone", lambda: _drive(_set_weight, "red trousers moving up", 1.0, _text_only))
+check("the widget opens on one table, the chapter's query at w = system_w", _initial)
+check("typing a query shows its results", lambda: _drive(_set_query, "blue bag moving left", system.weight))
+check("weight 1 ranks by text search alone", lambda: _drive(_set_weight, _QUERY, 1.0, _text_only))
 check("a punctuation-only query gets a message",
-      lambda: _drive(_set_bad, "?!?!", best_w, lambda s: True if "message" in s.columns else f"columns {list(s.columns)}"))
+      lambda: _drive(_set_bad, "?!?!", system.weight,
+                     lambda s: True if "message" in s.columns else f"columns {list(s.columns)}"))
 print("WIDGET-REPORT " + _json.dumps(_widget_report))
