@@ -18,7 +18,14 @@ from mlsd_lib.moderation.evaluate import (
     precision_at_positives,
     threshold_for_precision,
 )
-from mlsd_lib.moderation.models import FusionNet, HarmClassifier, class_explanations
+from mlsd_lib.moderation.models import (
+    BlendedHarmClassifier,
+    BlendedNet,
+    FusionNet,
+    HarmClassifier,
+    blend_weights,
+    class_explanations,
+)
 from mlsd_lib.moderation.simulator import (
     HARM_CLASSES,
     MEME_PAIRS,
@@ -529,3 +536,55 @@ def test_modality_reliance_finds_the_block_a_model_reads():
         modality_reliance(ReadsImage(), F, y[:5])
     with pytest.raises(TypeError, match="features"):
         modality_reliance(ReadsImage(), "F", y)
+
+
+# ---------------------------------------------------------------------------- gradient blending
+
+
+def test_blend_weights_sum_to_one_and_favour_the_head_that_overfits_less():
+    before = {"text": 0.7, "image": 0.7, "fused": 0.7}
+    # text and image gain the same on held-out posts; text's train-held-out gap grows three times as much
+    w = blend_weights(before, before, {"text": 0.2, "image": 0.4, "fused": 0.3},
+                      {"text": 0.6, "image": 0.6, "fused": 0.5})
+    assert abs(sum(w.values()) - 1) < 1e-12 and all(v >= 0 for v in w.values())
+    assert w["text"] < w["image"]
+    assert w["text"] == pytest.approx(w["image"] * (0.2 / 0.4) ** 2 / 1)   # G / O**2: same G, O 0.4 against 0.2
+    # a head whose held-out loss did not fall gets nothing; none falling at all: equal weights
+    w = blend_weights(before, before, before, {"text": 0.8, "image": 0.6, "fused": 0.6})
+    assert w["text"] == 0 and abs(sum(w.values()) - 1) < 1e-12
+    assert blend_weights(before, before, before, before) == pytest.approx(dict.fromkeys(before, 1 / 3))
+
+
+def test_blend_weights_refuse_mismatched_heads_by_name():
+    a = {"text": 0.5, "image": 0.5}
+    with pytest.raises(ValueError, match="val_after"):
+        blend_weights(a, a, a, {"text": 0.5})
+    with pytest.raises(TypeError, match="train_before"):
+        blend_weights([0.5], a, a, a)
+    with pytest.raises(ValueError, match="train_after"):
+        blend_weights(a, a, {"text": float("nan"), "image": 0.5}, a)
+
+
+def test_blended_classifier_fits_predicts_and_never_sees_the_held_out_share_twice():
+    posts, _, F = world()
+    clf = BlendedHarmClassifier(epochs=2, hidden=8, head_hidden=4, blend_epochs=1, seed=1).fit(F, posts.hand_labels)
+    P = clf.predict_proba(F)
+    assert P.shape == (len(posts), len(HARM_CLASSES)) and np.isfinite(P).all() and ((P >= 0) & (P <= 1)).all()
+    assert set(clf.blend_weights_) == {"text", "image", "other", "fused"}
+    assert abs(sum(clf.blend_weights_.values()) - 1) < 1e-9
+    assert isinstance(clf.nets_[0], BlendedNet) and clf.nets_[0].net.fusion == "late"
+    single = BlendedHarmClassifier("single", epochs=1, hidden=4, city=None).fit(F, posts.hand_labels)
+    assert single.predict_proba(F).shape == (len(posts), 1)
+    again = BlendedHarmClassifier(epochs=2, hidden=8, head_hidden=4, blend_epochs=1, seed=1).fit(F, posts.hand_labels)
+    assert np.allclose(again.predict_proba(F), P) and again.blend_weights_ == clf.blend_weights_
+
+
+def test_blended_classifier_refuses_what_it_cannot_train():
+    with pytest.raises(ValueError, match="per-class"):
+        BlendedHarmClassifier("per-class")
+    with pytest.raises(ValueError, match="fusion"):
+        BlendedHarmClassifier(fusion="early")
+    with pytest.raises(ValueError, match="holdout"):
+        BlendedHarmClassifier(holdout=0.9)
+    with pytest.raises(ValueError, match="fusion='late'"):
+        BlendedNet(FusionNet({"text": 3}, 1))

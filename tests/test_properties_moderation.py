@@ -111,6 +111,33 @@ def _reliance(kw):
     return EV.modality_reliance(clf, F, posts.hand_labels)
 
 
+def _blended(kw):
+    posts, _, F, _ = tiny()
+    clf = MO.BlendedHarmClassifier(kw["framing"], city=kw["city"], loss=kw["loss"], epochs=1, hidden=4,
+                                   head_hidden=2).fit(F, posts.hand_labels)
+    assert abs(sum(clf.blend_weights_.values()) - 1) < 1e-9
+    return clf.predict_proba(F)
+
+
+def _blended_net(kw):
+    import torch
+
+    net = MO.BlendedNet(MO.FusionNet({"text": 3, "image": 2}, kw["n_out"], fusion="late", heads=kw["heads"], hidden=4))
+    return net({"text": torch.zeros(5, 3), "image": torch.ones(5, 2)}, None).detach().numpy()
+
+
+def _weights_sum_to_one(r, kw):
+    assert set(r) == set(kw["val_before"]) and all(v >= 0 for v in r.values())
+    assert abs(sum(r.values()) - 1) < 1e-9, r
+
+
+@st.composite
+def head_losses(draw):
+    heads = draw(st.lists(st.sampled_from(["text", "image", "other", "fused"]), min_size=1, max_size=4, unique=True))
+    loss = st.floats(0, 5)
+    return {k: {h: draw(loss) for h in heads} for k in ("train_before", "val_before", "train_after", "val_after")}
+
+
 def _queue(kw):
     q = EN.ReviewQueue(kw["daily_budget"])
     q.push(kw["post_ids"], kw["priority"])
@@ -158,6 +185,15 @@ CASES = [
          lambda r, kw: finite_array(r, shape=(5, kw["n_out"])), {"n_out": "count", "fusion": "choice", "heads": "choice",
                                                                   "country": "choice"},
          call=_fusion, examples=6, bad_examples=1),
+    Case(MO.blend_weights, head_losses(), _weights_sum_to_one, examples=10),
+    Case(MO.BlendedHarmClassifier, st.fixed_dictionaries({
+        "framing": st.sampled_from(["single", "multi-label", "multi-task"]),
+        "city": st.sampled_from(["embedding", "one-hot", None]), "loss": st.sampled_from(["bce", "focal"])}),
+         lambda r, kw: finite_array(r, 0, 1), {"framing": "choice", "loss": "choice"},
+         call=_blended, examples=3, bad_examples=1),
+    Case(MO.BlendedNet, st.fixed_dictionaries({"n_out": st.integers(1, 4), "heads": st.sampled_from(["linear", "task"])}),
+         lambda r, kw: finite_array(r, shape=(5, kw["n_out"])), {"n_out": "count", "heads": "choice"},
+         call=_blended_net, examples=3, bad_examples=1),
     Case(MO.class_explanations, floats_array((4, 3), 0, 1).map(lambda p: {"proba": p, "class_names": ["a", "b", "c"]}),
          lambda r, kw: len(r) == 4 or pytest.fail("one reason per row"), {"proba": "array"}),
     Case(EV.precision_at_positives, scored(), lambda r, kw: finite_array(r, 0, 1, shape=(int(kw["y_true"].sum()),)),

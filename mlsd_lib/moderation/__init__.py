@@ -38,8 +38,11 @@ from mlsd_lib.moderation.features import (
 )
 from mlsd_lib.moderation.models import (
     FRAMINGS,
+    BlendedHarmClassifier,
+    BlendedNet,
     FusionNet,
     HarmClassifier,
+    blend_weights,
     city_weights,
     class_explanations,
 )
@@ -78,7 +81,7 @@ __all__ = [
     "NUDITY_IMAGE", "Posts", "VOCABULARY", "WEAPON_IMAGE", "comment_vocabulary", "country_spam_factor", "sentence_vocabulary",
     "simulate_posts", "AUTHOR_COLUMNS", "COUNT_COLUMNS", "FusedFeatures", "HOUR_BUCKETS", "HOUR_EDGES",
     "MODALITIES", "PostFeaturizer", "REACTION_BLOCKS", "embed_sentences", "hour_bucket",
-    "image_pool_features", "pretrained_image_encoder", "FRAMINGS", "FusionNet", "HarmClassifier", "city_weights", "class_explanations",
+    "image_pool_features", "pretrained_image_encoder", "FRAMINGS", "BlendedHarmClassifier", "BlendedNet", "FusionNet", "HarmClassifier", "blend_weights", "city_weights", "class_explanations",
     "auc_at_positives", "class_report", "modality_reliance", "precision_at_positives", "threshold_for_precision", "ACTIONS",
     "EnforcementPolicy", "MAX_TEXT_CHARS", "PostScorer", "ReviewQueue", "ScoredPost", "simulate_platform",
     "draw_decision", "draw_thresholds", "post_composer", "threshold_explorer",

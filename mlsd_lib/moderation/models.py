@@ -34,7 +34,8 @@ from mlsd_lib.moderation.features import MODALITIES, FusedFeatures
 from mlsd_lib.sampling import batches as index_batches
 from mlsd_lib.training import count_parameters, fit
 
-__all__ = ["FusionNet", "HarmClassifier", "city_weights", "class_explanations"]
+__all__ = ["BlendedHarmClassifier", "BlendedNet", "FusionNet", "HarmClassifier", "blend_weights", "city_weights",
+           "class_explanations"]
 
 FRAMINGS = ("single", "per-class", "multi-label", "multi-task")
 
@@ -129,18 +130,27 @@ class FusionNet(nn.Module):
             out.append(getattr(self, emb)(codes) if kind == "embedding" else nn.functional.one_hot(codes, n).float())
         return out
 
-    def forward(self, blocks: dict[str, torch.Tensor], city: torch.Tensor | None,
-                country: torch.Tensor | None = None) -> torch.Tensor:
-        logits = []
+    def encode(self, blocks: dict[str, torch.Tensor], city: torch.Tensor | None,
+               country: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+        """Each group's hidden layer: one (``"all"``) for early fusion, one per modality for late."""
+        hidden = {}
         for g, bs in self.groups.items():
             parts = [blocks[b] for b in bs]
             if g == self.city_group:
                 parts += self._codes(city, country)
             if self.interaction:
                 parts.append(self.pair_text(blocks["text"]) * self.pair_image(blocks["image"]))
-            h = self.towers[g](torch.cat(parts, dim=1))
-            out = self.outs[g]
-            logits.append(out(h) if self.heads_kind == "linear" else torch.cat([head(h) for head in out], dim=1))
+            hidden[g] = self.towers[g](torch.cat(parts, dim=1))
+        return hidden
+
+    def head(self, group: str, h: torch.Tensor) -> torch.Tensor:
+        """The logits of one group's own outputs (linear or task heads) from its hidden layer."""
+        out = self.outs[group]
+        return out(h) if self.heads_kind == "linear" else torch.cat([head(h) for head in out], dim=1)
+
+    def forward(self, blocks: dict[str, torch.Tensor], city: torch.Tensor | None,
+                country: torch.Tensor | None = None) -> torch.Tensor:
+        logits = [self.head(g, h) for g, h in self.encode(blocks, city, country).items()]
         if self.fusion == "early":
             return logits[0]
         return (torch.stack(logits, 0) * self.mix[:, None, :]).sum(0) + self.mix_bias
@@ -250,19 +260,23 @@ class HarmClassifier:
             raise ValueError("sample_weight needs one non-negative weight per post, with a positive sum")
         wt = torch.as_tensor(w, dtype=torch.float32)
         t0 = time.perf_counter()
-        if self.framing == "per-class":
-            self.nets_ = [self._net(dims, 1, features) for _ in range(Y.shape[1])]
-            for j, net in enumerate(self.nets_):
-                self._train(net, X, city, country, yt[:, j:j + 1], wt, self.seed + j)
-        else:
-            torch.manual_seed(self.seed)
-            self.nets_ = [self._net(dims, yt.shape[1], features)]
-            self._train(self.nets_[0], X, city, country, yt, wt, self.seed)
+        self.nets_ = self._fit_nets(dims, features, X, city, country, yt, wt)
         self.train_seconds_ = time.perf_counter() - t0
         self.n_classes_ = Y.shape[1]
         self.codes_ = {"cities": features.n_cities if self.city else 0,
                        "countries": features.n_countries if self.country else 0}
         return self
+
+    def _fit_nets(self, dims, features, X, city, country, yt, wt) -> list[nn.Module]:
+        if self.framing == "per-class":
+            nets = [self._net(dims, 1, features) for _ in range(yt.shape[1])]
+            for j, net in enumerate(nets):
+                self._train(net, X, city, country, yt[:, j:j + 1], wt, self.seed + j)
+            return nets
+        torch.manual_seed(self.seed)
+        nets = [self._net(dims, yt.shape[1], features)]
+        self._train(nets[0], X, city, country, yt, wt, self.seed)
+        return nets
 
     @property
     def n_parameters_(self) -> int:
@@ -282,6 +296,178 @@ class HarmClassifier:
         with torch.no_grad():
             out = [torch.sigmoid(net.eval()(X, city, country)) for net in self.nets_]
         return torch.cat(out, dim=1).numpy().astype(np.float64)
+
+
+def blend_weights(train_before, val_before, train_after, val_after) -> dict[str, float]:
+    """Gradient-blending weights of several heads (Wang, Tran & Feiszli, 2020), summing to 1.
+
+    Each argument maps a head's name to its loss on the training part (``train_*``) or on a
+    held-out part of the training posts (``val_*``), before and after a short training run.
+    A head's generalisation is how much its held-out loss fell,
+    ``G = val_before - val_after``; its overfitting is how much the gap between held-out and
+    training loss grew, ``O = (val_after - train_after) - (val_before - train_before)``. The
+    weight is proportional to ``G / O**2`` (``O`` floored at 1e-6, a head whose held-out loss
+    did not fall gets 0), so a head that overfits more for the same gain gets less weight. If
+    no head generalised, every head gets the same weight.
+
+    Introduced in chapter 5, "Model development".
+
+    Examples
+    --------
+    >>> w = blend_weights({"text": 0.7, "image": 0.7}, {"text": 0.7, "image": 0.7},
+    ...                   {"text": 0.2, "image": 0.5}, {"text": 0.5, "image": 0.6})
+    >>> {k: round(v, 3) for k, v in w.items()}
+    {'text': 0.182, 'image': 0.818}
+    """
+    parts = [train_before, val_before, train_after, val_after]
+    labels = ("train_before", "val_before", "train_after", "val_after")
+    for part, label in zip(parts, labels, strict=True):
+        if not isinstance(part, dict) or not part:
+            raise TypeError(f"{label} must be a non-empty dict of head name -> loss, got {type(part).__name__}")
+    names = list(val_before)
+    for part, label in zip(parts, labels, strict=True):
+        if set(part) != set(names):
+            raise ValueError(f"{label} names heads {sorted(part)}; every argument must name {sorted(names)}")
+    loss = {label: {k: check_float(part[k], f"{label}[{k!r}]") for k in names}
+            for part, label in zip(parts, labels, strict=True)}
+    raw = {}
+    for k in names:
+        gain = loss["val_before"][k] - loss["val_after"][k]
+        over = (loss["val_after"][k] - loss["train_after"][k]) - (loss["val_before"][k] - loss["train_before"][k])
+        raw[k] = max(gain, 0.0) / max(over, 1e-6) ** 2
+    total = sum(raw.values())
+    if total <= 0 or not np.isfinite(total):
+        return {k: 1.0 / len(names) for k in names}
+    return {k: v / total for k, v in raw.items()}
+
+
+class BlendedNet(nn.Module):
+    """Late fusion's modality towers, a fused head over their joined hidden layers, and each
+    tower's own (uni-modal) head, as gradient blending trains them.
+
+    ``forward`` returns the fused head's logits (what the model predicts with);
+    :meth:`heads` returns every head's logits, keyed by modality and ``"fused"``.
+
+    Examples
+    --------
+    >>> net = BlendedNet(FusionNet({"text": 3, "image": 2}, n_out=2, fusion="late", hidden=4))
+    >>> out = net.heads({"text": torch.zeros(5, 3), "image": torch.zeros(5, 2)}, None)
+    >>> sorted(out), tuple(out["fused"].shape)
+    (['fused', 'image', 'text'], (5, 2))
+    """
+
+    def __init__(self, net: FusionNet) -> None:
+        super().__init__()
+        if not isinstance(net, FusionNet) or net.fusion != "late":
+            raise ValueError("net must be a FusionNet with fusion='late' (one tower per modality)")
+        self.net = net
+        width = sum(net.towers[g][0].out_features for g in net.groups)
+        if net.heads_kind == "linear":
+            self.fused = nn.Linear(width, net.n_out)
+        else:
+            hh = next(iter(net.outs.values()))[0][0].out_features
+            self.fused = nn.ModuleList([nn.Sequential(nn.Linear(width, hh), nn.ReLU(), nn.Linear(hh, 1))
+                                        for _ in range(net.n_out)])
+
+    def heads(self, blocks: dict[str, torch.Tensor], city: torch.Tensor | None,
+              country: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+        hidden = self.net.encode(blocks, city, country)
+        out = {g: self.net.head(g, h) for g, h in hidden.items()}
+        joined = torch.cat(list(hidden.values()), dim=1)
+        out["fused"] = (self.fused(joined) if isinstance(self.fused, nn.Linear)
+                        else torch.cat([head(joined) for head in self.fused], dim=1))
+        return out
+
+    def forward(self, blocks: dict[str, torch.Tensor], city: torch.Tensor | None,
+                country: torch.Tensor | None = None) -> torch.Tensor:
+        return self.heads(blocks, city, country)["fused"]
+
+
+class BlendedHarmClassifier(HarmClassifier):
+    """A harm classifier trained by gradient blending (Wang, Tran & Feiszli, 2020).
+
+    One tower per modality (text, picture, everything else, as late fusion has), a fused head
+    over the towers' joined hidden layers, and a uni-modal head on each tower. The loss is a
+    weighted sum of every head's loss (the :class:`HarmClassifier` loss: cross-entropy or focal).
+    The weights come from :func:`blend_weights`: a probe network is first trained with equal
+    weights on the training posts less a held-out share ``holdout`` (``blend_epochs`` epochs),
+    and each head's loss on both parts before and after says how much it generalises against
+    how much it overfits. A fresh network is then trained on all the training posts with those
+    weights; it predicts with the fused head. The test posts are never used.
+
+    Parameters are :class:`HarmClassifier`'s (``fusion`` is always late towers, ``interaction``
+    is not available, ``framing`` is not ``"per-class"``), plus ``holdout`` (share of the
+    training posts held out to estimate the weights) and ``blend_epochs`` (epochs of the probe;
+    ``None``: ``epochs``). After fitting, ``blend_weights_`` maps each head to its weight.
+
+    Introduced in chapter 5, "Model development".
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> f = FusedFeatures({"text": rng.normal(size=(80, 3)).astype(np.float32),
+    ...                    "image": rng.normal(size=(80, 2)).astype(np.float32)}, np.zeros(80, int),
+    ...                   np.zeros(80, int), 1)
+    >>> Y = (f.blocks["text"][:, :2] > 0).astype(int)
+    >>> clf = BlendedHarmClassifier(city=None, country=None, epochs=2, hidden=8).fit(f, Y)
+    >>> clf.predict_proba(f).shape, round(sum(clf.blend_weights_.values()), 6)
+    ((80, 2), 1.0)
+    """
+
+    def __init__(self, framing: str = "multi-task", *, holdout: float = 0.2, blend_epochs: int | None = None,
+                 **kw) -> None:
+        if kw.get("fusion", "late") != "late" or kw.get("interaction", 0):
+            raise ValueError("gradient blending trains late-fusion towers; leave fusion and interaction unset")
+        if framing == "per-class":
+            raise ValueError("framing 'per-class' trains one network per class, and gradient blending needs shared "
+                             "towers; choose framing 'single', 'multi-label' or 'multi-task'")
+        super().__init__(framing, **{**kw, "fusion": "late"})
+        self.holdout = check_float(holdout, "holdout", low=0, high=0.5, low_open=True)
+        self.blend_epochs = None if blend_epochs is None else check_int(blend_epochs, "blend_epochs", low=1)
+
+    def _net(self, dims, n_out, features) -> BlendedNet:
+        return BlendedNet(super()._net(dims, n_out, features))
+
+    def _head_losses(self, net: BlendedNet, X, city, country, y, w, rows) -> dict[str, float]:
+        with torch.no_grad():
+            out = net.eval().heads({b: x[rows] for b, x in X.items()}, city[rows], country[rows])
+        net.train()
+        return {k: float(self._criterion(v, y[rows], w[rows])) for k, v in out.items()}
+
+    def _train_blend(self, net, X, city, country, y, w, rows, weights, epochs) -> None:
+        rng = np.random.default_rng(self.seed)
+        rows = torch.as_tensor(rows)
+        opt = torch.optim.Adam(net.parameters(), lr=self.lr, weight_decay=self.weight_decay)
+
+        def loss(idx):
+            r = rows[idx]
+            out = net.heads({b: x[r] for b, x in X.items()}, city[r], country[r])
+            return sum(weights[k] * self._criterion(v, y[r], w[r]) for k, v in out.items())
+
+        fit(net, loss, lambda epoch: index_batches(len(rows), self.batch_size, seed=rng), epochs=epochs,
+            optimizer=opt, seed=self.seed, progress=self.progress)
+
+    def _fit_nets(self, dims, features, X, city, country, yt, wt) -> list[nn.Module]:
+        n = len(yt)
+        if n < 4:
+            raise ValueError(f"gradient blending needs at least 4 training posts to hold some out, got {n}")
+        order = np.random.default_rng(self.seed).permutation(n)
+        n_out = min(max(1, round(self.holdout * n)), n - 1)
+        held, kept = np.sort(order[:n_out]), np.sort(order[n_out:])
+        torch.manual_seed(self.seed)
+        probe = self._net(dims, yt.shape[1], features)
+        names = [*probe.net.groups, "fused"]
+        before = [self._head_losses(probe, X, city, country, yt, wt, r) for r in (kept, held)]
+        self._train_blend(probe, X, city, country, yt, wt, kept, dict.fromkeys(names, 1.0 / len(names)),
+                          self.blend_epochs or self.epochs)
+        after = [self._head_losses(probe, X, city, country, yt, wt, r) for r in (kept, held)]
+        self.blend_weights_ = blend_weights(before[0], before[1], after[0], after[1])
+        self.blend_losses_ = {"train before": before[0], "held out before": before[1],
+                              "train after": after[0], "held out after": after[1]}
+        torch.manual_seed(self.seed)
+        net = self._net(dims, yt.shape[1], features)
+        self._train_blend(net, X, city, country, yt, wt, np.arange(n), self.blend_weights_, self.epochs)
+        return [net]
 
 
 def city_weights(n_cities: int, hidden: int, embedding_dim: int = 8) -> dict[str, int]:
