@@ -1,7 +1,8 @@
 """Interactive demos of chapter 5: a post composer and a threshold explorer.
 
 Both return an ``ipywidgets`` box for a live kernel together with their initial state (a
-decision, a figure), so a headless run shows a snapshot.
+decision, a figure). The threshold explorer draws its initial view inside its own output area,
+so a headless run saves that one view with the widget's state.
 
 Introduced in chapter 5, "Serving".
 """
@@ -39,10 +40,12 @@ def post_composer(scorer, images: np.ndarray, picture_choices: dict, text: str =
     """Type a post, pick its picture and set the author's history; see the decision.
 
     ``picture_choices`` maps a label to an image id of the scorer's pool. Returns
-    ``(widget, ScoredPost)`` for the initial post.
+    ``(widget, ScoredPost)`` for the initial post, whose decision is already drawn inside the
+    widget's output area: display the widget only.
     """
     import ipywidgets as w
     import matplotlib.pyplot as plt
+    from IPython.display import display
 
     options = {"(no picture)": None, **picture_choices}
     text_box = w.Text(value=text, description="text", layout=w.Layout(width="480px"))
@@ -67,14 +70,18 @@ def post_composer(scorer, images: np.ndarray, picture_choices: dict, text: str =
                 scored = scorer.score(post())
             except (TypeError, ValueError) as exc:
                 print(f"refused: {exc}")
-                return
+                return None
             img_id = options[pick.value]
-            draw_decision(scored, None if img_id is None else images[img_id])
-            plt.show()
+            fig = draw_decision(scored, None if img_id is None else images[img_id])
+            display(fig)
+            plt.close(fig)
+        return scored
 
     for ctrl in (text_box, pick, violations, account, comment):
         ctrl.observe(update, names="value")
-    first = scorer.score(post())
+    first = update()
+    if first is None:
+        raise ValueError(f"the scorer refused the initial post; pass a text it accepts, got {text!r}")
     return w.VBox([text_box, comment, w.HBox([pick, violations, account]), out]), first
 
 
@@ -91,7 +98,7 @@ def draw_thresholds(y_true, y_score, remove: float, demote: float, name: str = "
         hit = s >= t
         p = y[hit].mean() if hit.any() else 1.0
         r = y[hit].sum() / max(y.sum(), 1)
-        ax.plot(r, p, "o", color=colour, label=f"{label} ≥ {t:.2f}: precision {p:.2f}, recall {r:.2f}")
+        ax.plot(r, p, "o", color=colour, label=f"{label} ≥ {t:.3f}: precision {p:.2f}, recall {r:.2f}")
     queued = int(((s >= demote) & (s < remove)).sum())
     ax.set(xlabel="recall", ylabel="precision", ylim=(0, 1.05),
            title=f"{name}: {queued} posts to review")
@@ -101,38 +108,47 @@ def draw_thresholds(y_true, y_score, remove: float, demote: float, name: str = "
 
 
 def threshold_explorer(y_true, y_score, class_names, policy, cls: str):
-    """Sliders for one class's remove and demote thresholds over its validation PR curve.
+    """Boxes for one class's remove and demote thresholds over its validation PR curve.
 
-    ``y_true``/``y_score`` are (n, classes) arrays. Returns ``(widget, figure)``.
+    ``y_true``/``y_score`` are (n, classes) arrays. The boxes open at the policy's own
+    thresholds, unrounded (a slider would snap them to its step and draw another operating
+    point than the policy's), and move by 0.01 with the arrows. Returns ``(widget, figure)``:
+    the figure is the initial view, already shown inside the widget's output area (and
+    closed), so a live kernel redraws it in place and a headless run saves it with the widget's
+    state. Display the widget only, not the figure again.
     """
     import ipywidgets as w
     import matplotlib.pyplot as plt
+    from IPython.display import display
 
     names = list(class_names)
     pick = w.Dropdown(options=names, value=cls, description="class")
     j0 = names.index(cls)
-    rem = w.FloatSlider(value=float(min(policy.remove[j0], 1.0)), min=0.01, max=1.0, step=0.01, description="remove at")
-    dem = w.FloatSlider(value=float(min(policy.demote[j0], 1.0)), min=0.01, max=1.0, step=0.01, description="demote at")
+    box = {"min": 0.0, "max": 1.0, "step": 0.01, "layout": w.Layout(width="180px")}
+    rem = w.BoundedFloatText(value=float(min(policy.remove[j0], 1.0)), description="remove at", **box)
+    dem = w.BoundedFloatText(value=float(min(policy.demote[j0], 1.0)), description="demote at", **box)
     out = w.Output()
 
-    def render():
-        j = names.index(pick.value)
-        return draw_thresholds(np.asarray(y_true)[:, j], np.asarray(y_score)[:, j], rem.value,
-                               min(dem.value, rem.value), pick.value)
-
     def update(*_):
+        j = names.index(pick.value)
         with out:
             out.clear_output(wait=True)
-            render()
-            plt.show()
+            fig = draw_thresholds(np.asarray(y_true)[:, j], np.asarray(y_score)[:, j], rem.value,
+                                  min(dem.value, rem.value), pick.value)
+            display(fig)
+            plt.close(fig)
+        return fig
 
     def new_class(change):
         j = names.index(change["new"])
+        rem.unobserve(update, names="value")
+        dem.unobserve(update, names="value")
         rem.value, dem.value = float(min(policy.remove[j], 1.0)), float(min(policy.demote[j], 1.0))
+        for ctrl in (rem, dem):
+            ctrl.observe(update, names="value")
         update()
 
     pick.observe(new_class, names="value")
     for ctrl in (rem, dem):
         ctrl.observe(update, names="value")
-    fig = render()
-    return w.VBox([w.HBox([pick, rem, dem]), out]), fig
+    return w.VBox([w.HBox([pick, rem, dem]), out]), update()

@@ -56,6 +56,36 @@ def _switched_class():
     return True if ok else f"sliders at {rem.value}, the policy removes spam at {policy.remove[j]}"
 
 
+def _opens_at_the_policy():
+    """The explorer opens on one figure, at exactly the violence thresholds the chapter quotes."""
+    with capture() as seen:
+        widget, _ = _explorer(Y_val, p_val, moderation.HARM_CLASSES, policy, cls="violence")
+    fig = only_view(seen)
+    j = moderation.HARM_CLASSES.index("violence")
+    pick, rem, dem = widget.children[0].children
+    if (rem.value, dem.value) != (float(min(policy.remove[j], 1.0)), float(min(policy.demote[j], 1.0))):
+        return f"boxes at {rem.value}, {dem.value}; the policy {policy.remove[j]}, {policy.demote[j]}"
+    s, y = p_val[:, j], Y_val[:, j]
+    hit = s >= policy.remove[j]
+    precision = y[hit].mean() if hit.any() else 1.0
+    recall = y[hit].sum() / max(y.sum(), 1)
+    want = f"remove ≥ {policy.remove[j]:.3f}: precision {precision:.2f}, recall {recall:.2f}"
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    return True if want in labels else f"legend {labels}, the quoted operating point {want!r}"
+
+
+def _composer_opens_on_one_view():
+    with capture() as seen:
+        _, first = _composer(scorer, images, picture_choices, text="I am going to kill it on stage tonight")
+    title = only_view(seen).axes[1].get_title()
+    want = first.action.upper() + (f": {first.reason}" if first.reason else "")
+    return True if title == want else f"figure says {title!r}, the scorer says {want!r}"
+
+
+check("the threshold explorer opens on one view at the quoted policy thresholds", _opens_at_the_policy)
+check("the post composer opens on one view, the scorer's decision", _composer_opens_on_one_view)
+
+
 check("moving the thresholds counts the review queue for them", _moved_threshold)
 check("picking another class loads its thresholds and curve", _switched_class)
 print("WIDGET-REPORT " + _json.dumps(_widget_report))
