@@ -19,7 +19,9 @@ module                                  chapter   concern
 ``provenance``)
 ``batch``                               3, 5      the staged batch engine: Dask ``distributed``,
                                                   one worker pool per stage
-``features``                            1         scaling, bucketing, the scikit-learn encoder
+``tabular`` (``features``,              1, 5      chapter 1's room: scaling, bucketing, the
+``model_selection``, ``widgets``)                 scikit-learn encoder; repeated hold-out
+                                                  comparisons; the threshold and drift explorers
 ``sampling``                            1, 6      sampling, splits (temporal too), resampling
 ``metrics`` (``classification``,        all       offline metrics, cross-checked against
 ``regression``, ``ranking``,                      scikit-learn
@@ -28,13 +30,11 @@ module                                  chapter   concern
 ``training`` (``loop``, ``linear``,     all       the one ``fit`` loop and the networks it
 ``distributed``)                                  trains; small models with their own
                                                   optimiser; data-parallel training (DDP)
-``model_selection``                     1         repeated hold-out comparisons
 ``serving``                             1, 2, 6   compression, batch vs online, latency timing,
                                                   capacity at the source's scale
 ``monitoring``                          1         drift statistics and the drift monitor
 ``experiments``                         1         A/B tests, power, rollouts
-``viz``, ``widgets``                    1         shared figures (architecture diagrams too) and
-                                                  the chapter-1 demos
+``viz``                                 all       shared figures (architecture diagrams too)
 ``ann`` (``index``, ``rpforest``,       2, 6      one interface over exact and approximate
 ``measure``)                                      search; measuring indexes
 ``search`` (``measures``,               2         similarity, retrieval evaluation, the served
@@ -79,7 +79,8 @@ Moves (old import paths keep working through each package's ``__init__``):
   (``check_text``, ``check_texts``, ``check_tokens``, ``check_token_lists``);
   ``model_selection.binary_scores`` folded into ``metrics.classification_report``, which
   also gives ``moderation.class_report``'s per-class table; one sentence encoder,
-  ``data.text_encoder.encode_sentences``, under chapter 6's ``encode_titles``.
+  ``data.text_encoder.encode_sentences``, under chapter 6's ``encode_titles``; chapter 1's
+  ``features``, ``model_selection`` and ``widgets`` moved into the ``tabular`` package.
 """
 
 from mlsd_lib.runtime import resolve_size, seed_everything, set_threads

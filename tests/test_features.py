@@ -8,8 +8,8 @@ import pytest
 import scipy.stats as st
 from sklearn.preprocessing import MinMaxScaler, OneHotEncoder, StandardScaler
 
-from mlsd_lib import features
 from mlsd_lib.data import load_credit_data
+from mlsd_lib.tabular import features
 
 
 def test_scalers_match_sklearn():
@@ -89,7 +89,7 @@ def test_data_type_inventory_on_credit_data():
         (lambda: features.bucketize([1], edges=[0, 5, 3]), ValueError, "strictly increasing"),
         (lambda: features.tabular_encoder(["a"], impute="max"), ValueError, "impute must be one of"),
         (lambda: features.tabular_encoder(["a"], encoding="bag"), ValueError, "encoding must be one of"),
-        (lambda: features.tabular_encoder("a"), TypeError, "not a string"),
+        (lambda: features.tabular_encoder("a"), TypeError, "numeric must be a list of column names"),
         (lambda: features.tabular_encoder([1]), TypeError, "column names"),
         (lambda: features.tabular_encoder(["a"], log_columns=["b"]), ValueError, "subset of numeric"),
         (lambda: features.tabular_encoder([]), ValueError, "at least one numeric or categorical"),

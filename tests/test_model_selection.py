@@ -9,7 +9,11 @@ import pytest
 
 def test_tabular_logistic_is_a_paired_repeated_holdout():
     from mlsd_lib.data import load_credit_data
-    from mlsd_lib.model_selection import drop_incomplete_rows, repeated_holdout, tabular_logistic
+    from mlsd_lib.tabular.model_selection import (
+        drop_incomplete_rows,
+        repeated_holdout,
+        tabular_logistic,
+    )
 
     df, _ = load_credit_data()
     y = (df.pop("Status") == "bad").astype(int).to_numpy()

@@ -28,9 +28,7 @@ from hypothesis import strategies as st
 from mlsd_lib import _validation as V
 from mlsd_lib import batch as BA
 from mlsd_lib import experiments as E
-from mlsd_lib import features as F
 from mlsd_lib import losses as L
-from mlsd_lib import model_selection as MS
 from mlsd_lib import monitoring as M
 from mlsd_lib import runtime as RT
 from mlsd_lib import sampling as S
@@ -43,6 +41,8 @@ from mlsd_lib.data import shipped as SH
 from mlsd_lib.data import tabular as TB
 from mlsd_lib.data import text_encoder as TE
 from mlsd_lib.recsys import rating_baseline as RB
+from mlsd_lib.tabular import features as F
+from mlsd_lib.tabular import model_selection as MS
 
 # ------------------------------------------------------------------------------ strategies
 

@@ -25,7 +25,7 @@ PROPERTY_MODULES = ("test_properties_core", "test_properties_metrics", "test_pro
 EXCLUDED_MODULES = {
     "mlsd_lib.viz": "plotting",
     "mlsd_lib.vision.viz": "plotting",
-    "mlsd_lib.widgets": "widgets",
+    "mlsd_lib.tabular.widgets": "widgets",
     "mlsd_lib.vision.widgets": "widgets",
     "mlsd_lib.recsys.widgets": "widgets",
     "mlsd_lib.video.widgets": "widgets",

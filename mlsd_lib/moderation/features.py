@@ -18,8 +18,8 @@ import numpy as np
 from sklearn.preprocessing import OneHotEncoder
 
 from mlsd_lib._validation import as_array, check_int, check_sequence
-from mlsd_lib.features import log_scale, standardize
 from mlsd_lib.moderation.simulator import Posts, comment_vocabulary, sentence_vocabulary
+from mlsd_lib.tabular.features import log_scale, standardize
 
 __all__ = ["FusedFeatures", "PostFeaturizer", "embed_sentences", "hour_bucket", "image_pool_features",
            "pretrained_image_encoder"]

@@ -1,6 +1,6 @@
 # Chapter 1: the threshold explorer and the drift explorer.
-from mlsd_lib import widgets as _widgets
 from mlsd_lib.metrics.classification import confusion_matrix as _confusion
+from mlsd_lib.tabular import widgets as _widgets
 
 
 def _threshold_counts(t):

@@ -93,7 +93,7 @@ def tabular_logistic(
 
     Parameters
     ----------
-    numeric, categorical : columns passed to :func:`~mlsd_lib.features.tabular_encoder`.
+    numeric, categorical : columns passed to :func:`~mlsd_lib.tabular.features.tabular_encoder`.
     prepare : optional ``(train, y_train) -> (train, y_train)`` applied first (e.g. row deletion).
     impute : ``"median"``, ``"mean"`` or ``"mode"`` for the numeric columns.
     rebalance : ``None``, ``"oversample"``, ``"undersample"`` or ``"class-balanced"`` weights.
@@ -101,7 +101,7 @@ def tabular_logistic(
     beta : the class-balanced loss's β (Cui et al., 2019).
     gamma, alpha : the focal loss's γ and α (α weights the bad class; ``None`` weighs both alike).
     ratio : for ``rebalance="oversample"``, the minority's share of the majority's count after it.
-    encoder_options : more :func:`~mlsd_lib.features.tabular_encoder` options
+    encoder_options : more :func:`~mlsd_lib.tabular.features.tabular_encoder` options
         (``encoding``, ``log_columns``).
 
     Examples
@@ -112,9 +112,9 @@ def tabular_logistic(
     True
     """
     from mlsd_lib._validation import check_choice
-    from mlsd_lib.features import tabular_encoder
     from mlsd_lib.losses import class_balanced_weights
     from mlsd_lib.sampling import random_oversample, random_undersample
+    from mlsd_lib.tabular.features import tabular_encoder
     from mlsd_lib.training import LinearClassifier
 
     check_choice(impute, "impute", ("median", "mean", "mode"))
