@@ -175,7 +175,7 @@ def _engine(kw):
 
 
 SEARCH = [
-    Case(S.normalise_scores, st.lists(st.floats(-5, 5), min_size=1, max_size=6).map(lambda s: {"scores": np.array(s)}),
+    Case(S.normalize_scores, st.lists(st.floats(-5, 5), min_size=1, max_size=6).map(lambda s: {"scores": np.array(s)}),
          lambda r, kw: finite_array(r, 0, 1), {"scores": "array"}),
     Case(S.fuse_candidates, HITS, lambda r, kw: finite_array(r[["fused", "text", "visual"]].to_numpy(), 0, 1),
          {"text_ids": "int_values", "visual_ids": "int_values", "weight": "prob"}),

@@ -71,7 +71,7 @@ from mlsd_lib.video.search import (
     VideoSearchEngine,
     fuse_candidates,
     fused_ranks,
-    normalise_scores,
+    normalize_scores,
     rank_metrics,
     ranks_from_scores,
     target_ranks,
@@ -95,7 +95,7 @@ __all__ = [
     "render_background", "render_clip", "reverse_query", "EmbeddingBagTower", "FrameEncoder", "MEAN",
     "ProjectionTower", "STD", "SparseTextTower", "SpatioTemporalEncoder", "TransformerTower", "TwoStreamEncoder", "count_macs",
     "embed", "motion_track", "pad_ids", "preprocess_clips", "reset_weights", "train_dual_encoder", "SearchResponse",
-    "VideoSearchEngine", "fuse_candidates", "fused_ranks", "normalise_scores", "rank_metrics",
+    "VideoSearchEngine", "fuse_candidates", "fused_ranks", "normalize_scores", "rank_metrics",
     "ranks_from_scores", "target_ranks", "first_relevant_in_lists", "first_relevant_ranks", "fused_lists", "lists_relevance", "popularity_buckets",
     "ranked_relevance", "set_metrics", "SearchSystem", "build_search_system", "train_search_towers", "ATTRIBUTES", "AutoTagger", "simulate_sessions", "search_box",
 ]

@@ -1,7 +1,7 @@
 """Serving video search: text search, visual search, the fusing layer and re-ranking
 (source ch. 4, "Serving", Figs. 4.19–4.20).
 
-- :func:`normalise_scores` and :func:`fuse_candidates` — the fusing layer: a weighted sum of
+- :func:`normalize_scores` and :func:`fuse_candidates` — the fusing layer: a weighted sum of
   each component's scores, each scaled to [0, 1] over the candidates the two components return;
 - :class:`VideoSearchEngine` — the prediction pipeline: BM25 over titles, tags and
   descriptions (:class:`mlsd_lib.text.InvertedIndex`) and nearest neighbours of the encoded
@@ -29,14 +29,14 @@ from mlsd_lib.serving import latency_percentiles
 from mlsd_lib.text.index import InvertedIndex
 
 
-def normalise_scores(scores: ArrayLike) -> np.ndarray:
+def normalize_scores(scores: ArrayLike) -> np.ndarray:
     """Min-max scale 1-D scores to [0, 1]; constant scores become 0.
 
     Examples
     --------
-    >>> normalise_scores([2.0, 4.0, 3.0]).tolist()
+    >>> normalize_scores([2.0, 4.0, 3.0]).tolist()
     [0.0, 1.0, 0.5]
-    >>> normalise_scores([5.0, 5.0]).tolist()
+    >>> normalize_scores([5.0, 5.0]).tolist()
     [0.0, 0.0]
     """
     s = as_array(scores, "scores", ndim=1)
@@ -49,7 +49,7 @@ def fuse_candidates(text_ids: ArrayLike, text_scores: ArrayLike, visual_ids: Arr
     """The fusing layer for one query: ``weight * text + (1 - weight) * visual`` over the union.
 
     Text scores are divided by the best text score among the candidates; visual scores are
-    min-max scaled (:func:`normalise_scores`). A video text search did not return scores 0
+    min-max scaled (:func:`normalize_scores`). A video text search did not return scores 0
     for text (BM25 found none of the query's words); one visual search did not return gets
     visual search's lowest candidate score.
 
@@ -82,7 +82,7 @@ def _fuse(text_ids, text_scores, visual_ids, visual_scores, weight):
     visual = np.full(len(union), v_s.min() if len(v_s) else 0.0)
     visual[np.searchsorted(union, v_ids)] = v_s
     t_n = text / text.max() if len(text) and text.max() > 0 else np.zeros(len(union))
-    v_n = normalise_scores(visual) if len(visual) else visual
+    v_n = normalize_scores(visual) if len(visual) else visual
     fused = w * t_n + (1 - w) * v_n
     order = np.lexsort((union, -fused))
     return union[order], fused[order], t_n[order], v_n[order]
