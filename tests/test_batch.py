@@ -39,18 +39,40 @@ def test_results_keep_batch_order_and_the_cluster_closes():
     engine.close()                                   # closing twice is harmless
 
 
-def test_a_bigger_pool_runs_its_stage_concurrently():
-    """Two workers of a pool run two batches of a waiting stage at once (a sleep stands in for
-    I/O or a kernel that releases the GIL), so the stage's wall time halves."""
-    def slow(b):
-        time.sleep(0.1)
-        return b
+class _Meeting:
+    """Batches running at once, counted by the batches themselves (workers are threads here)."""
 
-    walls = {}
-    for n in (1, 2):
+    lock = threading.Lock()
+    running = 0
+    most = 0
+    barrier: threading.Barrier | None = None
+
+
+def _meet(b):
+    with _Meeting.lock:
+        _Meeting.running += 1
+        _Meeting.most = max(_Meeting.most, _Meeting.running)
+    if _Meeting.barrier is not None:
+        _Meeting.barrier.wait(timeout=30)    # breaks (an error) unless a second batch arrives
+    with _Meeting.lock:
+        _Meeting.running -= 1
+    return b
+
+
+def test_a_bigger_pool_runs_its_stage_concurrently():
+    """Two workers of a pool run two batches of a stage at once; one worker runs them in turn.
+
+    Decided by what the batches see, not by a clock: each batch counts the batches running
+    beside it, and with two workers a pair must meet at a barrier before either may finish.
+    """
+    most = {}
+    for n, barrier in ((1, None), (2, threading.Barrier(2))):
+        _Meeting.running, _Meeting.most, _Meeting.barrier = 0, 0, barrier
         with StageEngine({"io": n}) as engine:
-            walls[n] = engine.run(list(range(6)), [("wait", slow, "io")]).wall_seconds
-    assert walls[2] < 0.75 * walls[1]
+            engine.run(list(range(4)), [("meet", _meet, "io")])
+        most[n] = _Meeting.most
+    _Meeting.barrier = None
+    assert most == {1: 1, 2: 2}
 
 
 def test_bad_input_is_named():
@@ -111,8 +133,11 @@ def test_no_thread_is_left_behind():
     before = threading.active_count()
     with StageEngine({"cpu": 2}) as engine:
         engine.run([1, 2], [("s", abs, "cpu")])
-    time.sleep(0.5)
-    assert threading.active_count() <= before + 2    # Dask keeps at most its shared offload threads
+    # Dask keeps at most its shared offload threads; the rest wind down, which takes a moment
+    deadline = time.monotonic() + 30
+    while threading.active_count() > before + 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert threading.active_count() <= before + 2
 
 
 def test_chapter5_batch_path_on_the_engine_equals_one_call():
