@@ -49,7 +49,7 @@ def test_map_is_the_mean_of_the_class_aps():
         dets.append({"boxes": d, "scores": rng.random(3), "labels": np.array([1, 2, 2])})
         gts.append({"boxes": g, "labels": np.array([1, 2, 2])})
     table = ev.evaluate_detections(dets, gts, [1, 2], ev.COCO_THRESHOLDS)
-    assert ev.mean_average_precision(dets, gts, [1, 2], ev.COCO_THRESHOLDS) == pytest.approx(table.to_numpy().mean())
+    assert ev.box_map(dets, gts, [1, 2], ev.COCO_THRESHOLDS) == pytest.approx(table.to_numpy().mean())
 
 
 def _random_image(rng, n_objects=3, n_dets=8):

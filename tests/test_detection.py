@@ -202,7 +202,7 @@ def test_step_ap_equals_scikit_learn(seed):
                          for d, g in zip(dets, gts, strict=True)])
     scores = np.concatenate([d["scores"] for d in dets])
     ref = average_precision_score(tp, scores) * tp.sum() / n_gt
-    assert EV.average_precision(p, r, "step") == pytest.approx(ref, abs=1e-12)
+    assert EV.box_ap(p, r, "step") == pytest.approx(ref, abs=1e-12)
 
 
 def test_interpolated_ap_hand_computed():
@@ -210,12 +210,12 @@ def test_interpolated_ap_hand_computed():
     tp = np.array([1, 0, 1, 0, 1])
     p, r = np.cumsum(tp) / np.arange(1, 6), np.cumsum(tp) / 4
     # envelope: 1 up to recall .25, 2/3 up to .5, 3/5 up to .75, 0 after
-    assert EV.average_precision(p, r, "all") == pytest.approx(0.25 * (1 + 2 / 3 + 3 / 5))
+    assert EV.box_ap(p, r, "all") == pytest.approx(0.25 * (1 + 2 / 3 + 3 / 5))
     voc = (3 * 1 + 3 * (2 / 3) + 2 * (3 / 5)) / 11      # r = 0, .1, .2 | .3, .4, .5 | .6, .7; .8-1: 0
-    assert EV.average_precision(p, r, "voc11") == pytest.approx(voc)
+    assert EV.box_ap(p, r, "voc11") == pytest.approx(voc)
     coco = (26 * 1 + 25 * (2 / 3) + 25 * (3 / 5)) / 101
-    assert EV.average_precision(p, r, "coco101") == pytest.approx(coco)
-    assert EV.average_precision(p, r, "step") <= EV.average_precision(p, r, "all")
+    assert EV.box_ap(p, r, "coco101") == pytest.approx(coco)
+    assert EV.box_ap(p, r, "step") <= EV.box_ap(p, r, "all")
 
 
 def test_interpolated_ap_is_the_envelope_area_by_brute_force():
@@ -224,7 +224,7 @@ def test_interpolated_ap_is_the_envelope_area_by_brute_force():
     p, r = np.cumsum(tp) / np.arange(1, 41), np.cumsum(tp) / 30
     grid = np.linspace(0, 1, 200_001)[1:]
     env = np.array([p[r >= x].max() if (r >= x).any() else 0.0 for x in grid[::100]])
-    assert EV.average_precision(p, r, "all") == pytest.approx(env.mean(), abs=2e-3)
+    assert EV.box_ap(p, r, "all") == pytest.approx(env.mean(), abs=2e-3)
 
 
 def _coco_case(seed, n_gt_per_class, n_img=40):
@@ -307,7 +307,7 @@ def test_coco101_ap_equals_pycocotools(seed):
     assert 0.1 < ref.mean() < 0.9                       # a case with something to get right
     with contextlib.redirect_stdout(io.StringIO()):
         ev.summarize()
-    ours_map = EV.mean_average_precision(dets, gts, [1, 2, 3], EV.COCO_THRESHOLDS, "coco101")
+    ours_map = EV.box_map(dets, gts, [1, 2, 3], EV.COCO_THRESHOLDS, "coco101")
     assert ours_map == pytest.approx(ev.stats[0], abs=1e-12)
 
 
@@ -318,7 +318,7 @@ def test_recall_grid_convention_against_pycocotools(seed):
     pycocotools reads precision at ``np.linspace(0, 1, 101)``, whose floats are not exactly
     j/100: 0.35 is stored as 0.35000000000000003. With 20 objects, a recall of 7/20 = 0.35
     then does not "reach" the point 0.35 in COCOeval, which takes the next rank's precision
-    instead. :func:`average_precision` reads each point with a 1e-12 tolerance, so a recall
+    instead. :func:`box_ap` reads each point with a 1e-12 tolerance, so a recall
     equal to j/100 reaches it. Both sides agree exactly once COCOeval's grid carries the same
     tolerance; the same holds for the 11-point VOC form (COCOeval on 11 recall points).
     """
@@ -339,7 +339,7 @@ def test_duplicates_are_false_positives_and_map():
             "labels": np.array([1, 1])}]
     p, r, _, _ = EV.pr_curve(det, gt, 1)
     assert p.tolist() == [1.0, 0.5] and r.tolist() == [1.0, 1.0]
-    assert EV.mean_average_precision(det, gt, [1], EV.COCO_THRESHOLDS) == pytest.approx(1.0)
+    assert EV.box_map(det, gt, [1], EV.COCO_THRESHOLDS) == pytest.approx(1.0)
     assert EV.error_breakdown(det, gt)["duplicate"] == 1
     assert EV.per_image_counts(det, gt).tolist() == [[1, 2, 1]]
 
@@ -359,7 +359,7 @@ def test_detections_are_validated():
     with pytest.raises(ValueError, match="one entry per image"):
         EV.check_detections([], [{"boxes": [[0, 0, 1, 1]], "labels": [1]}])
     with pytest.raises(ValueError, match="method"):
-        EV.average_precision([1.0], [1.0], "voc12")
+        EV.box_ap([1.0], [1.0], "voc12")
 
 
 # ----------------------------------------------------------------- augmentation with boxes

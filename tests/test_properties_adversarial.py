@@ -400,7 +400,7 @@ def test_case06_detection_labels_are_whole_classes():
     from mlsd_lib.detection import evaluate as DEV
 
     for bad in ([True], [1.5], [0]):
-        rejects(lambda bad=bad: DEV.mean_average_precision(d, g, labels=bad), "labels", bad)
+        rejects(lambda bad=bad: DEV.box_map(d, g, labels=bad), "labels", bad)
 
 
 # --------------------------------------------------------------- valid sizes at their edges

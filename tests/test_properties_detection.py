@@ -123,12 +123,12 @@ EVALUATE = [
                                                   "gt_boxes": d["ground_truth"][0]["boxes"]}),
          lambda r, kw: finite_array(r[1], -1)),
     Case(EV.pr_curve, det_gt().map(lambda d: {**d, "label": 1}), _pr),
-    Case(EV.average_precision, st.lists(st.booleans(), min_size=1, max_size=20).map(
+    Case(EV.box_ap, st.lists(st.booleans(), min_size=1, max_size=20).map(
         lambda t: {"precision": np.cumsum(t) / np.arange(1, len(t) + 1), "recall": np.cumsum(t) / max(len(t), 1),
                    "method": "all"}), lambda r, kw: probability(r), {"method": "choice"}),
     Case(EV.evaluate_detections, det_gt().map(lambda d: {**d, "labels": [1, 2], "iou_thresholds": (0.5, 0.75)}),
          lambda r, kw: finite_array(r.to_numpy(), 0, 1)),
-    Case(EV.mean_average_precision, det_gt().map(lambda d: {**d, "labels": [1, 2]}), lambda r, kw: probability(r)),
+    Case(EV.box_map, det_gt().map(lambda d: {**d, "labels": [1, 2]}), lambda r, kw: probability(r)),
     Case(EV.error_breakdown, det_gt(), lambda r, kw: (isinstance(r, dict) and min(r.values()) >= 0) or None),
     Case(EV.per_image_counts, det_gt(), lambda r, kw: finite_array(r, 0, shape=(3, 3))),
 ]

@@ -30,12 +30,12 @@ from mlsd_lib.detection.blur import blur_regions, identity_leak, nearest_identit
 from mlsd_lib.detection.boxes import box_iou, decode_boxes, encode_boxes, xywh_to_xyxy, xyxy_to_xywh
 from mlsd_lib.detection.evaluate import (
     COCO_THRESHOLDS,
-    average_precision,
+    box_ap,
+    box_map,
     check_detections,
     error_breakdown,
     evaluate_detections,
     match_image,
-    mean_average_precision,
     per_image_counts,
     pr_curve,
     precision_from_ious,
@@ -92,8 +92,8 @@ from mlsd_lib.detection.widgets import blur_viewer, threshold_explorer, threshol
 __all__ = [
     "AnchorMatch", "make_anchors", "match_anchors", "haar_detect", "blur_regions", "nearest_identity", "identity_leak",
     "box_iou", "decode_boxes", "encode_boxes", "xywh_to_xyxy", "xyxy_to_xywh", "COCO_THRESHOLDS",
-    "average_precision", "check_detections", "error_breakdown", "evaluate_detections", "match_image",
-    "mean_average_precision", "per_image_counts", "pr_curve", "precision_from_ious", "mine_hard_examples",
+    "box_ap", "box_map", "check_detections", "error_breakdown", "evaluate_detections", "match_image",
+    "per_image_counts", "pr_curve", "precision_from_ious", "mine_hard_examples",
     "simulate_reports", "ANCHOR_SHAPES", "Backbone", "OneStageDetector", "TwoStageDetector", "make_batch",
     "batched_nms", "nms", "STAGES", "STAGE_POOLS", "PipelineReport", "encode_image", "preprocess", "run_batch",
     "pipeline_stages", "stage_scaling", "roi_align",

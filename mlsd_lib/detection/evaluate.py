@@ -26,7 +26,9 @@ exactly 7/20 reaches the point 0.35, which COCOeval's float grid stores as 0.350
 and so skips. Classes without ground truth get AP 0 here; COCOeval leaves them out.
 
 mAP averages AP over classes, $\\mathrm{mAP} = \\frac{1}{C}\\sum_c AP_c$, and COCO's
-mAP@[.5:.95] also over the IoU thresholds 0.50, 0.55, ..., 0.95.
+mAP@[.5:.95] also over the IoU thresholds 0.50, 0.55, ..., 0.95. The two are ``box_ap`` and
+``box_map``: box-matching metrics, named apart from ``mlsd_lib.metrics.average_precision``
+(PR-AUC of scored labels) and ``mlsd_lib.metrics.mean_average_precision`` (ranked lists).
 
 Introduced in chapter 3, "Evaluation".
 """
@@ -41,8 +43,8 @@ from numpy.typing import ArrayLike
 from mlsd_lib._validation import as_array, check_choice, check_float, check_int, check_sequence
 from mlsd_lib.detection.boxes import box_iou
 
-__all__ = ["precision_from_ious", "check_detections", "match_image", "pr_curve", "average_precision",
-           "evaluate_detections", "mean_average_precision", "error_breakdown", "per_image_counts"]
+__all__ = ["precision_from_ious", "check_detections", "match_image", "pr_curve", "box_ap",
+           "evaluate_detections", "box_map", "error_breakdown", "per_image_counts"]
 
 AP_METHODS = ("voc11", "all", "coco101", "step")
 COCO_THRESHOLDS = tuple(np.round(np.arange(0.5, 0.96, 0.05), 2))
@@ -174,13 +176,16 @@ def pr_curve(detections: Sequence, ground_truth: Sequence, label: int, iou_thres
     return precision.astype(float), recall.astype(float), s, n_gt
 
 
-def average_precision(precision: ArrayLike, recall: ArrayLike, method: str = "all") -> float:
+def box_ap(precision: ArrayLike, recall: ArrayLike, method: str = "all") -> float:
     """AP from a ranked precision–recall curve (see the module docstring for the four methods).
+
+    Named ``box_ap`` to keep it apart from :func:`mlsd_lib.metrics.average_precision`, the
+    PR-AUC of scored labels: here a point of the curve counts boxes matched at an IoU threshold.
 
     Examples
     --------
     >>> p, r = [1.0, 0.5, 0.75], [0.5, 0.5, 1.0]
-    >>> round(average_precision(p, r, "all"), 3), round(average_precision(p, r, "voc11"), 3)
+    >>> round(box_ap(p, r, "all"), 3), round(box_ap(p, r, "voc11"), 3)
     (0.875, 0.886)
     """
     p = as_array(precision, "precision", ndim=1, allow_empty=True)
@@ -228,18 +233,18 @@ def evaluate_detections(detections: Sequence, ground_truth: Sequence, labels: Se
     dets, gts = check_detections(detections, ground_truth)
     rows = {}
     for t in ths:
-        rows[t] = {c: average_precision(*pr_curve(dets, gts, c, t)[:2], method=method) for c in labs}
+        rows[t] = {c: box_ap(*pr_curve(dets, gts, c, t)[:2], method=method) for c in labs}
     return pd.DataFrame(rows).T.rename_axis("IoU threshold")
 
 
-def mean_average_precision(detections: Sequence, ground_truth: Sequence, labels: Sequence[int],
-                           iou_thresholds: Sequence[float] = (0.5,), method: str = "all") -> float:
+def box_map(detections: Sequence, ground_truth: Sequence, labels: Sequence[int],
+            iou_thresholds: Sequence[float] = (0.5,), method: str = "all") -> float:
     """mAP: AP averaged over ``labels`` and over ``iou_thresholds`` (``COCO_THRESHOLDS`` for COCO's).
 
     Examples
     --------
-    >>> mean_average_precision([{"boxes": [[0, 0, 2, 2]], "scores": [0.9], "labels": [1]}],
-    ...                        [{"boxes": [[0, 0, 2, 2]], "labels": [1]}], labels=[1])
+    >>> box_map([{"boxes": [[0, 0, 2, 2]], "scores": [0.9], "labels": [1]}],
+    ...         [{"boxes": [[0, 0, 2, 2]], "labels": [1]}], labels=[1])
     1.0
     """
     return float(evaluate_detections(detections, ground_truth, labels, iou_thresholds, method).to_numpy().mean())
