@@ -18,10 +18,7 @@ from _contract import (
     finite_float,
     floats_array,
     int_array,
-    parametrize,
     probability,
-    run_bad,
-    run_valid,
 )
 from hypothesis import strategies as st
 
@@ -641,11 +638,3 @@ ALL = VALIDATORS + FEATURES + SAMPLING + MONITORING + EXPERIMENTS + MODEL_SELECT
     + SERVING + OTHER + DATA + BATCH
 
 
-@parametrize([c for c in ALL if c.examples])
-def test_valid_input_keeps_the_documented_range(case):
-    run_valid(case)
-
-
-@parametrize([c for c in ALL if c.spec])
-def test_bad_input_is_rejected_by_name(case):
-    run_bad(case)

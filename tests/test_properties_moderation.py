@@ -13,10 +13,7 @@ from _contract import (
     finite_array,
     floats_array,
     int_array,
-    parametrize,
     probability,
-    run_bad,
-    run_valid,
 )
 from hypothesis import strategies as st
 
@@ -236,11 +233,3 @@ CASES = [
 ]
 
 
-@parametrize([c for c in CASES if c.examples])
-def test_valid_input_keeps_the_documented_range(case):
-    run_valid(case)
-
-
-@parametrize([c for c in CASES if c.spec])
-def test_bad_input_is_rejected_by_name(case):
-    run_bad(case)

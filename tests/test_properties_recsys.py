@@ -17,10 +17,7 @@ from _contract import (
     finite_float,
     floats_array,
     int_array,
-    parametrize,
     probability,
-    run_bad,
-    run_valid,
     sets_of_ids,
     sparse_feedback,
     unit_rows,
@@ -569,11 +566,3 @@ def test_simulate_online_never_clicks_an_empty_slot():
 ALL = FEEDBACK + MFS + MODELS + TWO_TOWER + EVALUATE + CANDIDATES + PIPELINE + SIMULATION
 
 
-@parametrize([c for c in ALL if c.examples])
-def test_valid_input_keeps_the_documented_range(case):
-    run_valid(case)
-
-
-@parametrize([c for c in ALL if c.spec])
-def test_bad_input_is_rejected_by_name(case):
-    run_bad(case)

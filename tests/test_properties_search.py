@@ -13,10 +13,7 @@ from _contract import (
     finite_float,
     floats_array,
     int_array,
-    parametrize,
     probability,
-    run_bad,
-    run_valid,
     unit_rows,
 )
 from hypothesis import strategies as st
@@ -411,11 +408,3 @@ ENCODERS = [
 ALL = ANN + ANN_EVAL + EVALUATION + SERVICES + AUGMENT + ENCODERS
 
 
-@parametrize([c for c in ALL if c.examples])
-def test_valid_input_keeps_the_documented_range(case):
-    run_valid(case)
-
-
-@parametrize([c for c in ALL if c.spec])
-def test_bad_input_is_rejected_by_name(case):
-    run_bad(case)

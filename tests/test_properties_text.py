@@ -11,10 +11,7 @@ from _contract import (
     Case,
     finite_array,
     finite_dict,
-    parametrize,
     probability,
-    run_bad,
-    run_valid,
 )
 from hypothesis import strategies as st
 
@@ -265,11 +262,3 @@ EVALUATION = [
 ALL = TEXT_CASES + CORPUS + ENCODERS + SEARCH + EVALUATION
 
 
-@parametrize([c for c in ALL if c.examples])
-def test_valid_input_keeps_the_documented_range(case):
-    run_valid(case)
-
-
-@parametrize([c for c in ALL if c.spec])
-def test_bad_input_is_rejected_by_name(case):
-    run_bad(case)
