@@ -200,8 +200,8 @@ def test_ledger_renders_from_the_smoke_records(nb):
 # Chapters whose widgets draw their initial view inside their own output area (issue 27): the
 # cell shows the widget and nothing else, so JupyterLab holds one live view and the book the same
 # view from the saved widget state. The other chapters join as their widgets are reworked.
-ONE_VIEW_CHAPTERS = {"ch01_framework", "ch02_visual_search", "ch04_video_search", "ch05_harmful_content_detection",
-                     "ch06_video_recommendation"}
+ONE_VIEW_CHAPTERS = {"ch01_framework", "ch02_visual_search", "ch03_street_view_blurring", "ch04_video_search",
+                     "ch05_harmful_content_detection", "ch06_video_recommendation"}
 _RICH = ("image/png", "image/svg+xml", "text/html")
 
 

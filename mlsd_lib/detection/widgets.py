@@ -1,7 +1,8 @@
 """Interactive demos of chapter 3: the IoU and NMS thresholds, and a before/after blur viewer.
 
-Each returns an ``ipywidgets`` box for a live kernel and draws its initial state as an
-ordinary matplotlib figure, so a run without a live kernel still shows a meaningful view.
+Each returns an ``ipywidgets`` box whose output area already holds its initial view, drawn
+once at construction: a live kernel redraws that area in place, and a headless run (papermill,
+the book build) saves it with the widget's state, so the page shows the same single view.
 
 Introduced in chapter 3, "Serving".
 """
@@ -31,10 +32,14 @@ def threshold_explorer(images, raw_detections, ground_truth, iou: float = 0.5, n
                        score_threshold: float = 0.3):
     """Sliders for the IoU a match needs and the NMS threshold; the boxes and the precision redraw.
 
-    ``raw_detections`` are the detector's output before NMS. Returns ``(widget, figure)``.
+    ``raw_detections`` are the detector's output before NMS; boxes scoring below
+    ``score_threshold`` are neither drawn nor counted. Returns ``(widget, figure)``: the figure
+    is the initial state, already shown inside the widget's output area (and closed), so
+    display the widget only, not the figure again.
     """
     import ipywidgets as w
     import matplotlib.pyplot as plt
+    from IPython.display import display
 
     iou_s = w.FloatSlider(value=iou, min=0.1, max=0.9, step=0.05, description="match IoU")
     nms_s = w.FloatSlider(value=nms_iou, min=0.1, max=1.0, step=0.05, description="NMS IoU")
@@ -56,19 +61,25 @@ def threshold_explorer(images, raw_detections, ground_truth, iou: float = 0.5, n
     def update(*_):
         with out:
             out.clear_output(wait=True)
-            render()
-            plt.show()
+            fig = render()
+            display(fig)
+            plt.close(fig)
+        return fig
 
     iou_s.observe(update, names="value")
     nms_s.observe(update, names="value")
-    fig = render()
-    return w.VBox([w.HBox([iou_s, nms_s]), label, out]), fig
+    return w.VBox([w.HBox([iou_s, nms_s]), label, out]), update()
 
 
 def blur_viewer(images: dict, boxes: dict, method: str = "gaussian", strength: float = 0.5):
-    """Pick an image, a method and a strength; see it before and after blurring. Returns ``(widget, figure)``."""
+    """Pick an image, a method and a strength; see it before and after blurring.
+
+    Returns ``(widget, figure)``: the figure is the initial state, already shown inside the
+    widget's output area (and closed), so display the widget only, not the figure again.
+    """
     import ipywidgets as w
     import matplotlib.pyplot as plt
+    from IPython.display import display
 
     pick = w.Dropdown(options=list(images), description="image")
     how = w.ToggleButtons(options=["gaussian", "pixelate"], value=method, description="method")
@@ -86,10 +97,11 @@ def blur_viewer(images: dict, boxes: dict, method: str = "gaussian", strength: f
     def update(*_):
         with out:
             out.clear_output(wait=True)
-            render()
-            plt.show()
+            fig = render()
+            display(fig)
+            plt.close(fig)
+        return fig
 
     for ctrl in (pick, how, amount):
         ctrl.observe(update, names="value")
-    fig = render()
-    return w.VBox([w.HBox([pick, how]), amount, out]), fig
+    return w.VBox([w.HBox([pick, how]), amount, out]), update()
