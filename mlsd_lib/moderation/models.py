@@ -306,9 +306,10 @@ def blend_weights(train_before, val_before, train_after, val_after) -> dict[str,
     A head's generalisation is how much its held-out loss fell,
     ``G = val_before - val_after``; its overfitting is how much the gap between held-out and
     training loss grew, ``O = (val_after - train_after) - (val_before - train_before)``. The
-    weight is proportional to ``G / O**2`` (``O`` floored at 1e-6, a head whose held-out loss
-    did not fall gets 0), so a head that overfits more for the same gain gets less weight. If
-    no head generalised, every head gets the same weight.
+    weight is proportional to ``G / O**2``, so a head that overfits more for the same gain gets
+    less weight. ``O`` is floored at a tenth of ``G``: a head whose gap did not grow (or shrank)
+    would otherwise take all the weight and leave the other heads untrained. A head whose
+    held-out loss did not fall gets 0; if no head generalised, every head gets the same weight.
 
     Introduced in chapter 5, "Model development".
 
@@ -334,7 +335,7 @@ def blend_weights(train_before, val_before, train_after, val_after) -> dict[str,
     for k in names:
         gain = loss["val_before"][k] - loss["val_after"][k]
         over = (loss["val_after"][k] - loss["train_after"][k]) - (loss["val_before"][k] - loss["train_before"][k])
-        raw[k] = max(gain, 0.0) / max(over, 1e-6) ** 2
+        raw[k] = max(gain, 0.0) / max(over, 0.1 * gain, 1e-6) ** 2
     total = sum(raw.values())
     if total <= 0 or not np.isfinite(total):
         return {k: 1.0 / len(names) for k in names}
