@@ -307,8 +307,9 @@ def blend_weights(train_before, val_before, train_after, val_after) -> dict[str,
     ``G = val_before - val_after``; its overfitting is how much the gap between held-out and
     training loss grew, ``O = (val_after - train_after) - (val_before - train_before)``. The
     weight is proportional to ``G / O**2``, so a head that overfits more for the same gain gets
-    less weight. ``O`` is floored at a tenth of ``G``: a head whose gap did not grow (or shrank)
-    would otherwise take all the weight and leave the other heads untrained. A head whose
+    less weight. ``O`` is floored at a tenth of the largest ``G`` of any head: a head whose gap
+    did not grow (or shrank) would otherwise take all the weight and leave the other heads
+    untrained, and below the floor the weights follow the gains. A head whose
     held-out loss did not fall gets 0; if no head generalised, every head gets the same weight.
 
     Introduced in chapter 5, "Model development".
@@ -331,11 +332,12 @@ def blend_weights(train_before, val_before, train_after, val_after) -> dict[str,
             raise ValueError(f"{label} names heads {sorted(part)}; every argument must name {sorted(names)}")
     loss = {label: {k: check_float(part[k], f"{label}[{k!r}]") for k in names}
             for part, label in zip(parts, labels, strict=True)}
+    gains = {k: loss["val_before"][k] - loss["val_after"][k] for k in names}
+    floor = max(0.1 * max(gains.values()), 1e-6)
     raw = {}
     for k in names:
-        gain = loss["val_before"][k] - loss["val_after"][k]
         over = (loss["val_after"][k] - loss["train_after"][k]) - (loss["val_before"][k] - loss["train_before"][k])
-        raw[k] = max(gain, 0.0) / max(over, 0.1 * gain, 1e-6) ** 2
+        raw[k] = max(gains[k], 0.0) / max(over, floor) ** 2
     total = sum(raw.values())
     if total <= 0 or not np.isfinite(total):
         return {k: 1.0 / len(names) for k in names}
