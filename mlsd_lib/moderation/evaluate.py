@@ -16,9 +16,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from mlsd_lib._validation import as_array, check_float, check_names, check_same_length
-from mlsd_lib.metrics import average_precision, f1_score, precision, recall, roc_auc
-from mlsd_lib.metrics.classification import precision_recall_curve
+from mlsd_lib._validation import as_array, check_float, check_same_length
+from mlsd_lib.metrics.classification import classification_report, precision_recall_curve
 
 __all__ = ["auc_at_positives", "class_report", "modality_reliance", "precision_at_positives", "threshold_for_precision"]
 
@@ -63,7 +62,8 @@ def auc_at_positives(y_true, y_score) -> np.ndarray:
 
 
 def class_report(labels, proba, class_names, threshold: float = 0.5) -> pd.DataFrame:
-    """Precision, recall, F1 (at ``threshold``), PR-AUC and ROC-AUC per class, and their mean.
+    """Precision, recall, F1 (at ``threshold``), PR-AUC and ROC-AUC per class, and their mean:
+    :func:`mlsd_lib.metrics.classification_report` with one column per class.
 
     A class without positives (or without negatives) among ``labels`` has no recall, F1,
     PR-AUC or ROC-AUC: they are NaN, and the mean row averages the classes that have them
@@ -75,28 +75,11 @@ def class_report(labels, proba, class_names, threshold: float = 0.5) -> pd.DataF
     >>> float(t.loc["a", "pr_auc"]), float(t.loc["b", "recall"])
     (1.0, 0.5)
     """
-    Y = as_array(labels, "labels", ndim=2, dtype="bool")
-    P = as_array(proba, "proba", ndim=2)
-    if Y.shape != P.shape:
-        raise ValueError(f"labels {Y.shape} and proba {P.shape} must have the same shape")
-    names = list(check_names(class_names, "class_names"))
-    if len(names) != Y.shape[1]:
-        raise ValueError(f"class_names has {len(names)} names but labels has {Y.shape[1]} columns")
-    threshold = check_float(threshold, "threshold", low=0, high=1)
-    rows = {}
-    for j, name in enumerate(names):
-        y, s = Y[:, j], P[:, j]
-        pred = (s >= threshold).astype(int)
-        if 0 < y.sum() < len(y):
-            rows[name] = {"positives": int(y.sum()), "precision": precision(y, pred), "recall": recall(y, pred),
-                          "f1": f1_score(y, pred), "pr_auc": average_precision(y, s), "roc_auc": roc_auc(y, s)}
-        else:
-            rows[name] = {"positives": int(y.sum()), "precision": precision(y, pred) if pred.any() else np.nan,
-                          "recall": np.nan, "f1": np.nan, "pr_auc": np.nan, "roc_auc": np.nan}
-    table = pd.DataFrame(rows).T
-    table.loc["mean"] = table.mean()
-    table.loc["mean", "positives"] = Y.sum()
-    return table
+    # one implementation: the per-class form of metrics.classification_report (checked here
+    # first, so that errors name this function's arguments)
+    as_array(labels, "labels", ndim=2, dtype="bool")
+    as_array(proba, "proba", ndim=2)
+    return classification_report(labels, proba, threshold, class_names)
 
 
 def threshold_for_precision(y_true, y_score, target: float) -> float:
