@@ -40,20 +40,6 @@ def pytest_report_header(config):
     return f"notebook second-seed runs use SEED={SECOND_SEED} (replay with MLSD_SECOND_SEED={SECOND_SEED})"
 
 
-def pytest_collection_modifyitems(config, items):
-    """Keep each chapter's notebook tests together, in order, on one pytest-xdist worker.
-
-    The follow-on tests of a chapter (its claim records, its second seed, its determinism
-    check) read what the chapter's first run left in this process, so `make test`'s workers
-    share out whole chapters (``--dist loadgroup``) and the unit tests one by one.
-    """
-    for item in items:
-        callspec = getattr(item, "callspec", None)
-        nb = callspec.params.get("nb") if callspec else None
-        if item.nodeid.startswith("tests/test_notebooks.py") and isinstance(nb, Path):
-            item.add_marker(pytest.mark.xdist_group(nb.stem))
-
-
 def chapter_notebooks() -> list[Path]:
     return sorted(NOTEBOOK_DIR.glob("ch*.ipynb"))
 

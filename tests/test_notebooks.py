@@ -23,6 +23,9 @@ BUDGET = json.loads((ROOT / "tests" / "smoke_budget.json").read_text())
 CLAIMS_DIR = EXECUTED_DIR / "claims"
 WIDGET_DRIVERS = ROOT / "tests" / "widget_drivers"
 NOTEBOOKS = chapter_notebooks()
+# A chapter's tests read what its first run left in this process, so under pytest-xdist
+# (`make test`: --dist loadgroup) each chapter's tests stay together, in order, on one worker.
+CHAPTERS = [pytest.param(p, id=p.stem, marks=pytest.mark.xdist_group(p.stem)) for p in NOTEBOOKS]
 _executed: dict[str, float] = {}
 SECOND_SEED_DIR = EXECUTED_DIR / "claims_seed_other"   # SECOND_SEED: drawn in conftest.py, shown in the header
 
@@ -66,7 +69,7 @@ def _run_papermill(nb, seed=None, claims_dir=CLAIMS_DIR, suffix="", source=None)
 
 @pytest.mark.notebook
 @pytest.mark.timeout(900)
-@pytest.mark.parametrize("nb", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+@pytest.mark.parametrize("nb", CHAPTERS)
 def test_notebook_executes_at_smoke_size(nb):
     out, elapsed = _run_papermill(nb)
     _executed[nb.stem] = elapsed
@@ -99,7 +102,7 @@ def _record_time(stem: str, elapsed: float) -> None:
 
 @pytest.mark.notebook
 @pytest.mark.timeout(900)
-@pytest.mark.parametrize("nb", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+@pytest.mark.parametrize("nb", CHAPTERS)
 def test_notebook_claims_recorded(nb):
     _require_executed(nb)
     path = CLAIMS_DIR / f"{nb.stem}.json"
@@ -140,7 +143,7 @@ _second_seed: dict = {}
 
 @pytest.mark.notebook
 @pytest.mark.timeout(900)
-@pytest.mark.parametrize("nb", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+@pytest.mark.parametrize("nb", CHAPTERS)
 def test_notebook_verdicts_hold_under_a_second_seed(nb):
     """No claim is supported under one seed and refuted under another, in either direction.
 
@@ -166,7 +169,7 @@ def test_notebook_verdicts_hold_under_a_second_seed(nb):
 
 @pytest.mark.notebook
 @pytest.mark.timeout(900)
-@pytest.mark.parametrize("nb", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+@pytest.mark.parametrize("nb", CHAPTERS)
 def test_notebook_figures_are_deterministic(nb):
     executed = EXECUTED_DIR / nb.name
     _require_executed(nb)
@@ -180,7 +183,7 @@ def test_notebook_figures_are_deterministic(nb):
 
 
 @pytest.mark.notebook
-@pytest.mark.parametrize("nb", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+@pytest.mark.parametrize("nb", CHAPTERS)
 def test_ledger_renders_from_the_smoke_records(nb):
     """The ledger renders from the records on disk and shows this chapter's count and claims."""
     _require_executed(nb)
@@ -248,7 +251,7 @@ def _widget_views(executed: dict) -> list[str]:
 
 @pytest.mark.notebook
 @pytest.mark.timeout(900)
-@pytest.mark.parametrize("nb", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+@pytest.mark.parametrize("nb", CHAPTERS)
 def test_widgets_respond_in_a_live_kernel(nb):
     """Each widget, driven from the kernel, redraws with the right content."""
     _require_executed(nb)
