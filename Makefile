@@ -67,11 +67,12 @@ book-smoke: env
 	MLSD_SIZE=smoke MLSD_CLAIMS_DIR=$(CURDIR)/_build/smoke/claims \
 	  $(OFFLINE) $(VENV)/bin/jupyter-book build . -W -n --keep-going --path-output _build/smoke
 
-# Two workers, one per core: each chapter's notebook tests stay together on one worker
-# (tests/conftest.py groups them) while the unit tests are shared out one by one.
+# Two workers, one per core, each taking whole test files: the chapter notebooks' tests (one
+# file, whose follow-on tests read what each chapter's first run left in that process) run in
+# order on one worker while the other takes the library's tests.
 TEST_WORKERS ?= 2
 test: env
-	$(OFFLINE) $(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	$(OFFLINE) $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # What a reader sees: every built page in headless Chromium, with the network cut.
 page-test: env

@@ -23,8 +23,8 @@ BUDGET = json.loads((ROOT / "tests" / "smoke_budget.json").read_text())
 CLAIMS_DIR = EXECUTED_DIR / "claims"
 WIDGET_DRIVERS = ROOT / "tests" / "widget_drivers"
 NOTEBOOKS = chapter_notebooks()
-# A chapter's tests read what its first run left in this process, so under pytest-xdist
-# (`make test`: --dist loadgroup) each chapter's tests stay together, in order, on one worker.
+# A chapter's tests read what its first run left in this process: under pytest-xdist they must
+# share a worker (`make test` uses --dist loadfile; the groups serve --dist loadgroup).
 CHAPTERS = [pytest.param(p, id=p.stem, marks=pytest.mark.xdist_group(p.stem)) for p in NOTEBOOKS]
 _executed: dict[str, float] = {}
 SECOND_SEED_DIR = EXECUTED_DIR / "claims_seed_other"   # SECOND_SEED: drawn in conftest.py, shown in the header
@@ -85,7 +85,7 @@ def _require_executed(nb) -> None:
     """A follow-on test fails, never skips, without its chapter's first run in this process."""
     if nb.stem not in _executed:
         pytest.fail(f"{nb.stem} did not execute in this test process: its execution test failed, "
-                    f"was deselected, or ran on another worker (run with --dist loadgroup)")
+                    f"was deselected, or ran on another worker (run with --dist loadfile)")
 
 
 def _record_time(stem: str, elapsed: float) -> None:
