@@ -44,7 +44,6 @@ from mlsd_lib.detection import roi as ROI
 from mlsd_lib.detection import scenes as SC
 from mlsd_lib.moderation import enforcement as EN
 from mlsd_lib.moderation import features as FE
-from mlsd_lib.moderation import models as MM
 from mlsd_lib.moderation import simulator as SI
 from mlsd_lib.recsys import rating_baseline as RB
 from mlsd_lib.search.services import IndexingService
@@ -264,11 +263,9 @@ def test_case06_auto_tagger_with_one_class_and_misspelt_attributes():
 
 @functools.cache
 def scorer():
-    p = SI.simulate_posts(200, n_images=20, seed=0)
-    rng = np.random.default_rng(0)
-    fz = FE.PostFeaturizer(rng.normal(size=(20, 3)), text_embeddings=rng.normal(size=(len(SI.sentence_vocabulary()), 3)),
-                           comment_embeddings=rng.normal(size=(len(SI.comment_vocabulary()), 2))).fit(p)
-    clf = MM.HarmClassifier(epochs=1, hidden=4, head_hidden=2).fit(fz.transform(p), p.hand_labels)
+    from test_properties_moderation import tiny  # the moderation suite's small fitted pipeline
+
+    _, fz, _, clf = tiny()
     return EN.PostScorer(fz, clf, EN.EnforcementPolicy([0.9] * 5, [0.5] * 5))
 
 

@@ -51,3 +51,11 @@ def only_view(seen, kind=_plt.Figure):
     views = [o for o in seen if isinstance(o, kind)]
     assert len(views) == 1, f"the widget displayed {len(views)} {kind.__name__} objects, not one"
     return views[0]
+
+
+def same_table(shown, expected, column=0):
+    """True when the widget's table equals the expected one; else a short message naming the
+    first rows of ``column`` on both sides (for the driver's report)."""
+    if shown.equals(expected):
+        return True
+    return f"table {shown.iloc[:, column].tolist()[:5]} != {expected.iloc[:, column].tolist()[:5]}"

@@ -4,11 +4,6 @@ from mlsd_lib.video.widgets import search_box as _search_box
 _QUERY = "red trousers moving up"   # the query the chapter's widget opens on
 
 
-def _same(shown, expected):
-    if shown.equals(expected):
-        return True
-    return f"table {shown.iloc[:, 1].tolist()[:4]} != {expected.iloc[:, 1].tolist()[:4]}"
-
 
 def _initial():
     """The widget opens on one table: the chapter's query at the quoted weight system_w."""
@@ -17,7 +12,7 @@ def _initial():
     box, knob = widget.children[0].children
     if (box.value, knob.value) != (_QUERY, system.weight):
         return f"opens on {box.value!r} at w = {knob.value}, not {_QUERY!r} at w = {system.weight}"
-    return _same(only_view(seen, pd.DataFrame), results(_QUERY, system.weight))
+    return same_table(only_view(seen, pd.DataFrame), results(_QUERY, system.weight), column=1)
 
 
 def _drive(setter, query, weight, extra=None):
@@ -26,7 +21,7 @@ def _drive(setter, query, weight, extra=None):
     with capture() as seen:
         setter(box, knob)
     shown = only_view(seen, pd.DataFrame)
-    same = _same(shown, results(query, weight))
+    same = same_table(shown, results(query, weight), column=1)
     if same is not True:
         return same
     return extra(shown) if extra else True

@@ -2,17 +2,11 @@
 from mlsd_lib.recsys.widgets import recommendation_explorer as _explorer
 
 
-def _same(shown, expected):
-    if shown.equals(expected):
-        return True
-    return f"table {shown.iloc[:, 0].tolist()[:5]} != {expected.iloc[:, 0].tolist()[:5]}"
-
-
 def _initial():
     """The chapter's explorer opens on one table: the first user's list at λ = 0.7."""
     with capture() as seen:
         _explorer(explore, list(warm_users[:50]), popular_titles, lam=0.7)
-    return _same(only_view(seen, pd.DataFrame), explore(warm_users[0], [], 0.7))
+    return same_table(only_view(seen, pd.DataFrame), explore(warm_users[0], [], 0.7))
 
 
 def _drive(setter, expected_args):
@@ -21,7 +15,7 @@ def _drive(setter, expected_args):
     liked = widget.children[1]
     with capture() as seen:
         setter(pick, knob, liked)
-    return _same(only_view(seen, pd.DataFrame), explore(*expected_args))
+    return same_table(only_view(seen, pd.DataFrame), explore(*expected_args))
 
 
 def _set_user(pick, knob, liked):
