@@ -67,12 +67,12 @@ book-smoke: env
 	MLSD_SIZE=smoke MLSD_CLAIMS_DIR=$(CURDIR)/_build/smoke/claims \
 	  $(OFFLINE) $(VENV)/bin/jupyter-book build . -W -n --keep-going --path-output _build/smoke
 
-# Two workers, one per core, each taking whole test files: the chapter notebooks' tests (one
-# file, whose follow-on tests read what each chapter's first run left in that process) run in
-# order on one worker while the other takes the library's tests.
+# Two workers, one per core. Each chapter's notebook tests form one xdist group that runs in
+# order on one worker (--dist loadgroup), so the two workers share the chapters; xdist hands out
+# the biggest groups first and the library's tests fill the gaps.
 TEST_WORKERS ?= 2
 test: env
-	$(OFFLINE) $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	$(OFFLINE) $(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # What a reader sees: every built page in headless Chromium, with the network cut.
 page-test: env

@@ -12,7 +12,7 @@ module                                  chapter   concern
 ``claims`` (``effects``, ``rules``,      all       effects with intervals, rules and verdicts,
 ``registry``, ``records``, ``ledger``,            the rules registry and its deviations log,
 ``tuning``, ``__main__``)                         the recorder, the ledger page, fair tuning
-``prose``                               all       measured values quoted in the text (myst-nb glue)
+``prose``                               all       measured values quoted in the text
 ``vectors``                             2, 6      unit-norm rows for cosine similarity
 ``data`` (``fashion_mnist``, ``tabular``,  all    offline loaders with provenance; the sentence
 ``text_encoder``, ``shipped``,                    encoder; how much each source ships
@@ -37,8 +37,8 @@ module                                  chapter   concern
 ``viz``                                 all       shared figures (architecture diagrams too)
 ``ann`` (``index``, ``rpforest``,       2, 6      one interface over exact and approximate
 ``measure``)                                      search; measuring indexes
-``search`` (``measures``,               2         similarity, retrieval evaluation, the served
-``evaluation``, ``services``)                     search pipeline
+``visual_search`` (``measures``,        2         chapter 2's engine: similarity, retrieval
+``evaluation``, ``services``)                     evaluation, the served search pipeline
 ``vision`` (``augment``,                2, 3      augmentations (chapter 3: boxes move with the
 ``encoders``, ``viz``, ``widgets``)               image), contrastive encoders, figures, widgets
 ``detection`` (``boxes``, ``anchors``,  3         boxes and IoU, anchors and matching, NMS,
@@ -52,8 +52,8 @@ module                                  chapter   concern
 ``text`` (``normalize``, ``tokenize``,  4         normalisation, word/character/BPE tokenisers,
 ``hashing``, ``vectorize``, ``index``,            lookup table vs hashing, BoW and TF-IDF, the
 ``word2vec``)                                     inverted index with BM25, skip-gram word vectors
-``video`` (``corpus``, ``encoders``,    4         the planted video corpus, frame- and
-``search``, ``evaluation``,                       video-level towers, text towers, the fusing
+``video_search`` (``corpus``,            4         chapter 4's engine: the planted video corpus,
+``encoders``, ``engine``, ``evaluation``,         frame- and video-level towers, text towers, the fusing
 ``system``, ``tagging``, ``online``,              layer and served engine, metrics over sets
 ``widgets``)                                      of relevant videos, the system in one call,
                                                   the auto-tagger, simulated searchers, the
@@ -71,8 +71,13 @@ module                                  chapter   concern
 ``widgets``)                                      removal, demotion, review queue, post composer
 ======================================  ========  ===============================================
 
-Moves (old import paths keep working through each package's ``__init__``):
+Moves (old import paths keep working through each package's ``__init__``, except the two
+renamed rooms):
 
+- 5 Dec 2026, later: ``search`` became ``visual_search`` and ``video`` became
+  ``video_search`` (its ``search`` module is now ``engine``), so each room is named by the
+  engine it holds; ``moderation.embed_sentences`` and chapter 4's
+  ``load_sentence_encoder().encode`` gave way to ``data.text_encoder.encode_sentences``.
 - 5 Dec 2026: ``training.py`` became the ``training`` package (``loop``, ``linear``,
   ``distributed``); ``ann.recall_per_query`` moved from ``measure`` to ``index``, beside
   ``neighbour_recall``, which is now its mean; ``text._checks`` folded into ``_validation``

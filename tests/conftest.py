@@ -36,6 +36,12 @@ SECOND_SEED = int(os.environ.get("MLSD_SECOND_SEED") or 1 + secrets.randbelow(10
 os.environ["MLSD_SECOND_SEED"] = str(SECOND_SEED)
 
 
+# One id per test run, shared by every worker the same way: a chapter's follow-on tests find
+# what its first run left on disk in this run, whichever worker ran it.
+RUN_ID = os.environ.get("MLSD_TEST_RUN_ID") or secrets.token_hex(6)
+os.environ["MLSD_TEST_RUN_ID"] = RUN_ID
+
+
 def pytest_report_header(config):
     return f"notebook second-seed runs use SEED={SECOND_SEED} (replay with MLSD_SECOND_SEED={SECOND_SEED})"
 

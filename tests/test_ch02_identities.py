@@ -125,7 +125,7 @@ def test_view_coverage_matches_the_share_of_the_product_inside_the_crop():
 def test_relative_contrast_of_uniform_points_falls_with_dimension():
     # C2.2 is an identity: for i.i.d. coordinates (farthest - nearest) / nearest tends to 0 as d
     # grows (Beyer et al., 1999). Uniform random points meet the condition by construction.
-    from mlsd_lib.search import relative_contrast
+    from mlsd_lib.visual_search import relative_contrast
 
     dims = [2, 16, 128, 1024]
     for seed in (0, 1, 2):
@@ -151,7 +151,7 @@ def test_recall_gap_is_the_precision_gap_shrunk_by_k_over_relevant():
     # C2.4 is an identity: per query recall@k = hits / R and precision@k = hits / k, so
     # recall@k = precision@k * k / R. It cannot exceed k / R, and any gap between two engines
     # shrinks by k / R: with R in the hundreds, recall@10 cannot show what precision@10 shows.
-    from mlsd_lib.search import per_query_retrieval
+    from mlsd_lib.visual_search import per_query_retrieval
 
     rng = np.random.default_rng(0)
     cat_y = rng.integers(0, 10, 5000)

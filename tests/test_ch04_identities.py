@@ -7,7 +7,7 @@ import torch
 
 from mlsd_lib import text
 from mlsd_lib.metrics import precision_at_k, recall_at_k, reciprocal_rank
-from mlsd_lib.video import SparseTextTower, rank_metrics
+from mlsd_lib.video_search import SparseTextTower, rank_metrics
 
 
 def test_bag_of_words_gives_both_word_orders_one_vector():

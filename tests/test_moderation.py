@@ -96,19 +96,6 @@ def test_hour_buckets_and_errors():
         feat.hour_bucket([25])
 
 
-def test_embed_sentences_encodes_each_distinct_sentence_once(monkeypatch):
-    seen = []
-
-    def fake(titles, cache_dir=None):
-        seen.append(list(titles))
-        return np.arange(len(titles), dtype=np.float32)[:, None] * np.ones((1, 3), np.float32)
-
-    monkeypatch.setattr("mlsd_lib.recsys.content.encode_titles", fake)
-    out = feat.embed_sentences(["b", "a", "b", "a", "c"])
-    assert seen == [["a", "b", "c"]]
-    assert out[:, 0].tolist() == [1, 0, 1, 0, 2]
-
-
 def test_featurizer_blocks_and_scaling():
     posts, fz, F = world()
     assert F.dims() == {"text": 5, "image": 6, "comments": 4, "reactions": 4, "author": 7, "context": 11}
@@ -261,7 +248,7 @@ def test_simulate_platform_bookkeeping():
 def _scorer(monkeypatch):
     posts, fz, F = world()
     clf = HarmClassifier(epochs=1, hidden=8).fit(F, posts.hand_labels)
-    monkeypatch.setattr(feat, "embed_sentences", lambda s, cache_dir=None: np.ones((len(s), 5), np.float32))
+    monkeypatch.setattr(feat, "encode_sentences", lambda s, cache_dir=None: np.ones((len(s), 5), np.float32))
     return enf.PostScorer(fz, clf, enf.EnforcementPolicy([0.9] * 5, [0.5] * 5))
 
 

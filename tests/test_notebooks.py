@@ -17,16 +17,16 @@ import sys
 import time
 
 import pytest
-from conftest import EXECUTED_DIR, ROOT, SECOND_SEED, chapter_notebooks
+from conftest import EXECUTED_DIR, ROOT, RUN_ID, SECOND_SEED, chapter_notebooks
 
 BUDGET = json.loads((ROOT / "tests" / "smoke_budget.json").read_text())
 CLAIMS_DIR = EXECUTED_DIR / "claims"
 WIDGET_DRIVERS = ROOT / "tests" / "widget_drivers"
 NOTEBOOKS = chapter_notebooks()
-# A chapter's tests read what its first run left in this process: under pytest-xdist they must
-# share a worker (`make test` uses --dist loadfile; the groups serve --dist loadgroup).
+# A chapter's tests run in order on one pytest-xdist worker (`make test` uses --dist loadgroup),
+# so the two workers share the chapters. Its follow-on tests read what its first run left on
+# disk, stamped with this test run's id, so they never trust a copy from an earlier run.
 CHAPTERS = [pytest.param(p, id=p.stem, marks=pytest.mark.xdist_group(p.stem)) for p in NOTEBOOKS]
-_executed: dict[str, float] = {}
 SECOND_SEED_DIR = EXECUTED_DIR / "claims_seed_other"   # SECOND_SEED: drawn in conftest.py, shown in the header
 
 
@@ -71,8 +71,9 @@ def _run_papermill(nb, seed=None, claims_dir=CLAIMS_DIR, suffix="", source=None)
 @pytest.mark.timeout(900)
 @pytest.mark.parametrize("nb", CHAPTERS)
 def test_notebook_executes_at_smoke_size(nb):
+    _run_marker(nb, "executed").unlink(missing_ok=True)
     out, elapsed = _run_papermill(nb)
-    _executed[nb.stem] = elapsed
+    _run_marker(nb, "executed").write_text(RUN_ID)
     budget = BUDGET.get(nb.stem)
     assert budget is not None, f"add {nb.stem} to tests/smoke_budget.json"
     _record_time(nb.stem, elapsed)
@@ -81,11 +82,20 @@ def test_notebook_executes_at_smoke_size(nb):
     assert elapsed < budget["limit_s"], f"{nb.stem} smoke run took {elapsed:.0f} s"
 
 
+def _run_marker(nb, what: str):
+    return EXECUTED_DIR / f".{nb.stem}.{what}"
+
+
+def _done_in_this_run(nb, what: str) -> bool:
+    marker = _run_marker(nb, what)
+    return marker.exists() and marker.read_text() == RUN_ID
+
+
 def _require_executed(nb) -> None:
-    """A follow-on test fails, never skips, without its chapter's first run in this process."""
-    if nb.stem not in _executed:
-        pytest.fail(f"{nb.stem} did not execute in this test process: its execution test failed, "
-                    f"was deselected, or ran on another worker (run with --dist loadfile)")
+    """A follow-on test fails, never skips, without its chapter's first run in this test run."""
+    if not _done_in_this_run(nb, "executed"):
+        pytest.fail(f"{nb.stem} did not execute in this test run: its execution test failed or "
+                    f"was deselected")
 
 
 def _record_time(stem: str, elapsed: float) -> None:
@@ -129,16 +139,14 @@ def test_notebook_claims_recorded(nb):
 
 def _second_seed_run(nb):
     """Run the chapter again with a freshly drawn seed in one live kernel, then drive its widgets there."""
-    if nb.stem not in _second_seed:
+    out = EXECUTED_DIR / f"{nb.stem}.seed_other.ipynb"
+    if not _done_in_this_run(nb, "seed_other"):
         source = _with_widget_driver(nb)
         out, elapsed = _run_papermill(nb, seed=SECOND_SEED, claims_dir=SECOND_SEED_DIR, suffix=".seed_other",
                                       source=source)
+        _run_marker(nb, "seed_other").write_text(RUN_ID)
         print(f"{nb.stem}: second-seed (SEED={SECOND_SEED}) smoke run with its widgets driven {elapsed:.1f} s")
-        _second_seed[nb.stem] = out
-    return _second_seed[nb.stem]
-
-
-_second_seed: dict = {}
+    return out
 
 
 @pytest.mark.notebook

@@ -46,14 +46,14 @@ from mlsd_lib.moderation import enforcement as EN
 from mlsd_lib.moderation import features as FE
 from mlsd_lib.moderation import simulator as SI
 from mlsd_lib.recsys import rating_baseline as RB
-from mlsd_lib.search.services import IndexingService
 from mlsd_lib.serving import capacity_estimate
 from mlsd_lib.text import InvertedIndex
-from mlsd_lib.video import corpus as C
-from mlsd_lib.video import encoders as E
-from mlsd_lib.video import search as S
-from mlsd_lib.video import tagging as T
+from mlsd_lib.video_search import corpus as C
+from mlsd_lib.video_search import encoders as E
+from mlsd_lib.video_search import engine as S
+from mlsd_lib.video_search import tagging as T
 from mlsd_lib.vision import augment as AU
+from mlsd_lib.visual_search.services import IndexingService
 
 # the shared checks of _validation are public helpers: these tests are their property tests
 for _f in (V.check_boxes, V.check_names, V.check_selection):

@@ -28,7 +28,7 @@ EXCLUDED_MODULES = {
     "mlsd_lib.tabular.widgets": "widgets",
     "mlsd_lib.vision.widgets": "widgets",
     "mlsd_lib.recsys.widgets": "widgets",
-    "mlsd_lib.video.widgets": "widgets",
+    "mlsd_lib.video_search.widgets": "widgets",
     "mlsd_lib.moderation.widgets": "widgets",
     "mlsd_lib.recsys.viz": "plotting",
     "mlsd_lib.detection.viz": "plotting",

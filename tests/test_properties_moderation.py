@@ -160,9 +160,6 @@ CASES = [
          lambda r, kw: finite_array(r, shape=(8, 4)), {"seed": "seed"}, call=_ssl, examples=1, bad_examples=1),
     Case(FE.hour_bucket, int_array(5, 0, 23).map(lambda h: {"hours": h}), lambda r, kw: finite_array(r, 0, 4),
          {"hours": "int_values"}),
-    Case(FE.embed_sentences, st.lists(st.sampled_from(["hello", "spam", "a threat"]), min_size=1, max_size=4).map(
-        lambda s: {"sentences": s}), lambda r, kw: finite_array(r, shape=(len(kw["sentences"]), 384)),
-         {"sentences": "callable"}, examples=2, bad_examples=1),
     Case(FE.PostFeaturizer, st.tuples(st.integers(10, 40), st.integers(0, 2)).map(lambda t: {"n": t[0], "seed": t[1]}),
          lambda r, kw: [finite_array(b) for b in r.blocks.values()] and None, call=_featurize,
          covers=(FE.FusedFeatures,), examples=3),

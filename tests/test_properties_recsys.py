@@ -239,25 +239,11 @@ MODELS = [
                                                 "genre_weight": "nonneg_float"}),
     Case(CT.time_context, floats_array(5, 0, 2e9).map(lambda t: {"timestamps": t}),
          lambda r, kw: finite_array(r, -1, 1, shape=(5, 4)), {"timestamps": "array"}),
-    # The valid path loads MiniLM (seconds); chapter 6 runs it. A cache hit needs no model:
-    Case(CT.encode_titles, st.just({"titles": ["a"], "batch_size": 4}), spec={"batch_size": "count"}, examples=0),
     # Joins ggplot2movies (58,788 rows) once; one example.
     Case(CT.movie_lengths, st.just({"titles": ["Toy Story", "Not A Movie"], "years": [1995, 2000]}),
          lambda r, kw: (finite_array(r[0], 0), r[1].tolist() == [True, False] or pytest.fail(str(r))) and None,
          {"titles": ("sets", "titles")}, examples=1, bad_examples=1),
 ]
-
-
-def test_encode_titles_reads_the_one_sentence_cache_without_a_model(tmp_path):
-    import hashlib
-
-    key = hashlib.sha256(b"a\nb").hexdigest()[:16]
-    np.save(tmp_path / f"minilm_{key}.npy", np.array([[1.0, 0, 0], [0, 1.0, 0]], np.float32))
-    out = CT.encode_titles(["b", "a", "b"], cache_dir=tmp_path)   # distinct sentences, sorted
-    finite_array(out, shape=(3, 3))
-    assert out[:, 1].tolist() == [1.0, 0.0, 1.0]
-    with pytest.raises(ValueError, match="titles"):
-        CT.encode_titles([])
 
 
 def _two_tower(kw):

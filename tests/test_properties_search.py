@@ -21,11 +21,11 @@ from hypothesis import strategies as st
 from mlsd_lib import ann
 from mlsd_lib.ann import measure as AE
 from mlsd_lib.ann import rpforest as RP
-from mlsd_lib.search import evaluation as EV
-from mlsd_lib.search import measures as SIM
-from mlsd_lib.search import services as SS
 from mlsd_lib.vision import augment as AU
 from mlsd_lib.vision import encoders as EN
+from mlsd_lib.visual_search import evaluation as EV
+from mlsd_lib.visual_search import measures as SIM
+from mlsd_lib.visual_search import services as SS
 
 # ------------------------------------------------------------------------------- indexes
 

@@ -42,14 +42,14 @@ from mlsd_lib.recsys.content import ContentRecommender
 from mlsd_lib.recsys.mf import MatrixFactorization
 from mlsd_lib.recsys.rating_baseline import BiasRatingModel
 from mlsd_lib.recsys.two_tower import TwoTowerRecommender
-from mlsd_lib.search.services import IndexingService
 from mlsd_lib.text import InvertedIndex
 from mlsd_lib.text.hashing import Vocabulary
 from mlsd_lib.text.tokenize import BPETokenizer
 from mlsd_lib.text.vectorize import TextVectorizer
 from mlsd_lib.training import LinearClassifier
-from mlsd_lib.video import search as S
-from mlsd_lib.video.tagging import AutoTagger
+from mlsd_lib.video_search import engine as S
+from mlsd_lib.video_search.tagging import AutoTagger
+from mlsd_lib.visual_search.services import IndexingService
 
 # ------------------------------------------------------------------------ fingerprints
 

@@ -16,20 +16,20 @@ from _contract import (
 from hypothesis import strategies as st
 
 from mlsd_lib import ann
-from mlsd_lib.search.services import IndexingService
 from mlsd_lib.text import hashing as H
 from mlsd_lib.text import index as IX
 from mlsd_lib.text import normalize as N
 from mlsd_lib.text import tokenize as TK
 from mlsd_lib.text import vectorize as V
 from mlsd_lib.text import word2vec as W2V
-from mlsd_lib.video import corpus as C
-from mlsd_lib.video import encoders as E
-from mlsd_lib.video import evaluation as EV
-from mlsd_lib.video import online as O
-from mlsd_lib.video import search as S
-from mlsd_lib.video import system as SY
-from mlsd_lib.video import tagging as T
+from mlsd_lib.video_search import corpus as C
+from mlsd_lib.video_search import encoders as E
+from mlsd_lib.video_search import engine as S
+from mlsd_lib.video_search import evaluation as EV
+from mlsd_lib.video_search import online as O
+from mlsd_lib.video_search import system as SY
+from mlsd_lib.video_search import tagging as T
+from mlsd_lib.visual_search.services import IndexingService
 
 # text arguments: not a string; token lists: not a list of strings
 BAD.setdefault("text", lambda v: [None, 3, b"bytes", ["a"]])

@@ -1,4 +1,4 @@
-"""mlsd_lib.search: similarity, evaluation, services and ANN measurement."""
+"""mlsd_lib.visual_search: similarity, evaluation, services and ANN measurement."""
 
 import numpy as np
 import pytest
@@ -8,9 +8,9 @@ from sklearn.metrics.pairwise import cosine_similarity, euclidean_distances
 from mlsd_lib import ann
 from mlsd_lib.data.fashion_mnist import graded_relevance
 from mlsd_lib.metrics import mean_reciprocal_rank
-from mlsd_lib.search.evaluation import evaluate_retrieval, search_excluding, simulate_clicks
-from mlsd_lib.search.measures import relative_contrast, similarity
-from mlsd_lib.search.services import (
+from mlsd_lib.visual_search.evaluation import evaluate_retrieval, search_excluding, simulate_clicks
+from mlsd_lib.visual_search.measures import relative_contrast, similarity
+from mlsd_lib.visual_search.services import (
     EmbeddingService,
     IndexingService,
     NearestNeighbourService,
@@ -135,7 +135,7 @@ def test_service_errors():
 
 
 def test_per_query_retrieval_averages_to_evaluate_retrieval():
-    from mlsd_lib.search import per_query_retrieval
+    from mlsd_lib.visual_search import per_query_retrieval
 
     rng = np.random.default_rng(0)
     cat_y = rng.integers(0, 5, 300)

@@ -9,12 +9,10 @@ import torch
 
 from mlsd_lib import ann
 from mlsd_lib.metrics import mean_reciprocal_rank
-from mlsd_lib.search.services import IndexingService
 from mlsd_lib.text import InvertedIndex, word_tokenize
-from mlsd_lib.video import corpus as vc
-from mlsd_lib.video import encoders as ve
-from mlsd_lib.video.online import simulate_sessions
-from mlsd_lib.video.search import (
+from mlsd_lib.video_search import corpus as vc
+from mlsd_lib.video_search import encoders as ve
+from mlsd_lib.video_search.engine import (
     VideoSearchEngine,
     fuse_candidates,
     fused_ranks,
@@ -22,6 +20,8 @@ from mlsd_lib.video.search import (
     ranks_from_scores,
     target_ranks,
 )
+from mlsd_lib.video_search.online import simulate_sessions
+from mlsd_lib.visual_search.services import IndexingService
 
 
 @pytest.fixture(scope="module")
@@ -191,7 +191,7 @@ def test_clickbait_raises_ctr_but_not_completions():
 
 
 def test_search_box_refreshes_with_the_query_and_weight():
-    from mlsd_lib.video.widgets import search_box
+    from mlsd_lib.video_search.widgets import search_box
     calls = []
     w = search_box(lambda q, wt: calls.append((q, wt)) or pd.DataFrame({"q": [q]}), "red", 0.3)
     box, knob = w.children[0].children
@@ -205,7 +205,7 @@ def test_search_box_refreshes_with_the_query_and_weight():
 def test_set_metrics_match_sklearn_and_brute_force_per_query():
     import sklearn.metrics as skm
 
-    from mlsd_lib.video import evaluation as ev
+    from mlsd_lib.video_search import evaluation as ev
 
     rng = np.random.default_rng(4)
     scores = rng.random((40, 25))                       # continuous: no ties, so the order is unique
@@ -223,7 +223,7 @@ def test_set_metrics_match_sklearn_and_brute_force_per_query():
 
 
 def test_first_relevant_ranks_with_one_relevant_video_are_the_target_ranks():
-    from mlsd_lib.video import evaluation as ev
+    from mlsd_lib.video_search import evaluation as ev
 
     s = np.random.default_rng(5).integers(0, 4, (30, 12)).astype(float)   # many ties: they count against
     t = np.random.default_rng(6).integers(0, 12, 30)
@@ -254,7 +254,7 @@ def test_relevant_videos_match_every_fact_the_query_names(corpus):
 
 
 def test_one_call_builds_the_system_and_one_seed_gives_one_system(corpus):
-    from mlsd_lib.video.system import build_search_system, train_search_towers
+    from mlsd_lib.video_search.system import build_search_system, train_search_towers
 
     def towers(seed, draws_before):
         torch.manual_seed(draws_before)

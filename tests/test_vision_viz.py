@@ -8,16 +8,16 @@ import pandas as pd
 import pytest
 
 from mlsd_lib import ann
-from mlsd_lib.search.services import (
+from mlsd_lib.vision.encoders import embed_pixels
+from mlsd_lib.vision.viz import plot_frontier, show_grid, show_results
+from mlsd_lib.vision.widgets import index_explorer, query_picker
+from mlsd_lib.visual_search.services import (
     EmbeddingService,
     IndexingService,
     NearestNeighbourService,
     ReRankingService,
     VisualSearchPipeline,
 )
-from mlsd_lib.vision.encoders import embed_pixels
-from mlsd_lib.vision.viz import plot_frontier, show_grid, show_results
-from mlsd_lib.vision.widgets import index_explorer, query_picker
 
 
 def _catalogue(n=60):

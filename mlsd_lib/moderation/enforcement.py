@@ -248,7 +248,8 @@ class PostScorer:
 
     def features(self, post: dict):
         """(FusedFeatures of one row, notes) for a raw post."""
-        from mlsd_lib.moderation.features import embed_sentences
+        # looked up at call time, so a test can stand in for the sentence encoder
+        from mlsd_lib.moderation.features import encode_sentences
 
         clean, notes = self._clean(post)
         tid = self._vocab.get(clean["text"], -1)
@@ -258,9 +259,9 @@ class PostScorer:
                     np.zeros((1, len(HARM_CLASSES)), int), np.zeros((1, len(HARM_CLASSES)), int))
         f = self.featurizer.transform(one)
         if clean["text"] and tid < 0:
-            f.blocks["text"][0] = embed_sentences([clean["text"]])[0]
+            f.blocks["text"][0] = encode_sentences([clean["text"]])[0]
         if clean["comments"]:
-            f.blocks["comments"][0] = embed_sentences(clean["comments"]).mean(0)
+            f.blocks["comments"][0] = encode_sentences(clean["comments"]).mean(0)
         return f, notes
 
     def score(self, post: dict) -> ScoredPost:

@@ -17,11 +17,12 @@ from dataclasses import dataclass, field
 import numpy as np
 from sklearn.preprocessing import OneHotEncoder
 
-from mlsd_lib._validation import as_array, check_int, check_sequence
+from mlsd_lib._validation import as_array, check_int
+from mlsd_lib.data.text_encoder import encode_sentences
 from mlsd_lib.moderation.simulator import Posts, comment_vocabulary, sentence_vocabulary
 from mlsd_lib.tabular.features import log_scale, standardize
 
-__all__ = ["FusedFeatures", "PostFeaturizer", "embed_sentences", "hour_bucket", "image_pool_features",
+__all__ = ["FusedFeatures", "PostFeaturizer", "hour_bucket", "image_pool_features",
            "pretrained_image_encoder"]
 
 COUNT_COLUMNS = ("likes", "shares", "comments", "early_reports")
@@ -31,26 +32,6 @@ HOUR_EDGES = (0, 6, 11, 14, 18, 22, 24)           # night, morning, noon, aftern
 HOUR_BUCKETS = ("night", "morning", "noon", "afternoon", "evening", "night")
 REACTION_BLOCKS = ("comments", "reactions")
 MODALITIES = {"text": ("text",), "image": ("image",), "other": ("comments", "reactions", "author", "context")}
-
-
-def embed_sentences(sentences: list[str], cache_dir: str | os.PathLike | None = None) -> np.ndarray:
-    """384-d unit-norm MiniLM embeddings, each distinct sentence encoded once.
-
-    Duplicates are encoded once and copied; with ``cache_dir`` the distinct sentences'
-    embeddings are stored on disk under a hash of the list (the chapter-6 title cache).
-
-    Examples
-    --------
-    >>> embed_sentences(["hi", "hi"]).shape                  # doctest: +SKIP
-    (2, 384)
-    """
-    sentences = [str(s) for s in check_sequence(sentences, "sentences")]
-    if not sentences:
-        raise ValueError("sentences is empty; pass at least one sentence")
-    from mlsd_lib.recsys.content import encode_titles
-
-    distinct, inverse = np.unique(np.asarray(sentences, dtype=object), return_inverse=True)
-    return encode_titles(list(distinct), cache_dir=cache_dir)[inverse]
 
 
 def hour_bucket(hours) -> np.ndarray:
@@ -146,9 +127,9 @@ class PostFeaturizer:
                  text_embeddings=None, comment_embeddings=None) -> None:
         self.image_features = as_array(image_features, "image_features", ndim=2).astype(np.float32)
         self.cache_dir = cache_dir
-        self.text_embeddings = (embed_sentences(sentence_vocabulary(), cache_dir) if text_embeddings is None
+        self.text_embeddings = (encode_sentences(sentence_vocabulary(), cache_dir) if text_embeddings is None
                                 else as_array(text_embeddings, "text_embeddings", ndim=2))
-        self.comment_embeddings = (embed_sentences(comment_vocabulary(), cache_dir) if comment_embeddings is None
+        self.comment_embeddings = (encode_sentences(comment_vocabulary(), cache_dir) if comment_embeddings is None
                                    else as_array(comment_embeddings, "comment_embeddings", ndim=2))
         if len(self.text_embeddings) != len(sentence_vocabulary()):
             raise ValueError(f"text_embeddings needs one row per vocabulary sentence ({len(sentence_vocabulary())})")

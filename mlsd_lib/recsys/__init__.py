@@ -50,7 +50,6 @@ from mlsd_lib.recsys.cold_start import (
 from mlsd_lib.recsys.content import (
     ContentRecommender,
     content_vectors,
-    encode_titles,
     genre_matrix,
     movie_lengths,
     time_context,
@@ -136,7 +135,7 @@ __all__ = [
     "positive_times", "relevant_sets", "restrict_relevant", "row_items", "withhold_items", "LOSSES",
     "MatrixFactorization", "PAIR_STEP", "SOLVERS", "als_step", "check_factors", "mf_objective",
     "observed_mean_scores", "unobserved_weight", "TwoTowerModel", "TwoTowerRecommender", "ContentRecommender",
-    "content_vectors", "encode_titles", "genre_matrix", "movie_lengths", "time_context", "ImplicitALS",
+    "content_vectors", "genre_matrix", "movie_lengths", "time_context", "ImplicitALS",
     "MostPopular", "BiasRatingModel", "candidate_stats", "compare_lists", "evaluate_lists",
     "mean_scores_per_user", "paired_precision_difference", "precision_per_user", "random_precision",
     "SolverRace", "epochs_to_target", "fit_and_evaluate_mf", "mf_grid_search", "race_solvers",

@@ -5,7 +5,6 @@ Introduced in chapter 6, "Data preparation: video features".
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 
 import numpy as np
@@ -49,21 +48,6 @@ def genre_matrix(genres: pd.Series | list[str], sep: str = "|") -> tuple[np.ndar
     for i, row in enumerate(lists):
         M[i, [col[t] for t in row]] = 1.0
     return M, names
-
-
-def encode_titles(titles: list[str], cache_dir: str | os.PathLike | None = None,
-                  batch_size: int = 256) -> np.ndarray:
-    """384-d unit-norm MiniLM embeddings of titles (source Fig. 6.7's "pre-trained BERT").
-
-    With ``cache_dir``, the result is stored under a hash of the titles, so re-running a
-    notebook does not re-encode the catalogue (about 4 ms per title on one CPU thread).
-    """
-    from mlsd_lib.data.text_encoder import encode_sentences
-
-    titles = [str(t) for t in check_sequence(titles, "titles")]
-    if not titles:
-        raise ValueError("titles is empty; pass at least one title")
-    return encode_sentences(titles, cache_dir=cache_dir, batch_size=batch_size)
 
 
 def content_vectors(genres: ArrayLike, title_embeddings: ArrayLike, genre_weight: float = 1.0) -> np.ndarray:

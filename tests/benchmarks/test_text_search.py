@@ -7,10 +7,10 @@
   scikit-learn's ``CountVectorizer``). The same 500 queries, top 10, in the same run.
 - TF-IDF: :class:`mlsd_lib.text.TextVectorizer` against scikit-learn's ``TfidfVectorizer``
   on the same tokens.
-- The served engine: end-to-end queries per second of :class:`~mlsd_lib.video.search.VideoSearchEngine`
+- The served engine: end-to-end queries per second of :class:`~mlsd_lib.video_search.engine.VideoSearchEngine`
   with a stand-in text tower (random projection of TF-IDF), so only our serving code is timed.
 
-Corpus: 5,000 uploads and 500 queries from :func:`mlsd_lib.video.corpus.make_video_corpus`'s
+Corpus: 5,000 uploads and 500 queries from :func:`mlsd_lib.video_search.corpus.make_video_corpus`'s
 metadata generator. Compare the ``mean`` column of the rows of a group; the summary test writes
 the BM25 time ratios (ours over bm25s, ours over the sparse matrix) to
 ``_build/benchmarks/text_search.json`` and holds ours to at most 1x bm25s's time. Each term's
@@ -33,10 +33,10 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 
 from mlsd_lib import ann, set_threads
-from mlsd_lib.search.services import IndexingService
 from mlsd_lib.text import InvertedIndex, TextVectorizer, word_tokenize
-from mlsd_lib.video import corpus as vc
-from mlsd_lib.video.search import VideoSearchEngine
+from mlsd_lib.video_search import corpus as vc
+from mlsd_lib.video_search.engine import VideoSearchEngine
+from mlsd_lib.visual_search.services import IndexingService
 
 N_DOCS, N_QUERIES, K = 5000, 500, 10
 RESULTS: dict[str, float] = {}

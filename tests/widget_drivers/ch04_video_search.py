@@ -1,5 +1,5 @@
 # Chapter 4: the search box (type a query) and the fusing layer's weight slider.
-from mlsd_lib.video.widgets import search_box as _search_box
+from mlsd_lib.video_search.widgets import search_box as _search_box
 
 _QUERY = "red trousers moving up"   # the query the chapter's widget opens on
 

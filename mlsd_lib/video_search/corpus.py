@@ -141,7 +141,7 @@ class VideoCorpus:
         (a random order drawn from ``seed``) draws interest ``1 / r ** exponent`` per video. A
         query is searched as often as the interest of every video of the corpus that matches
         all the facts it names: short queries about popular products are the head, long
-        queries about rare ones the tail (:func:`mlsd_lib.video.popularity_buckets`).
+        queries about rare ones the tail (:func:`mlsd_lib.video_search.popularity_buckets`).
 
         Examples
         --------

@@ -2,19 +2,19 @@
 text–video dual encoder, the fusing layer and the served engine, the auto-tagger, simulated
 users and the chapter's widget.
 
-- :mod:`~mlsd_lib.video.corpus` — clips, uploads' metadata and searchers' queries
-- :mod:`~mlsd_lib.video.encoders` — frame-level and video-level towers, text towers, training
-- :mod:`~mlsd_lib.video.search` — fusing layer, search engine, ranks of the relevant video
-- :mod:`~mlsd_lib.video.evaluation` — metrics with several relevant videos per query
-- :mod:`~mlsd_lib.video.system` — the served system in one call
-- :mod:`~mlsd_lib.video.tagging` — the auto-tagger
-- :mod:`~mlsd_lib.video.online` — CTR, completion and watch time from simulated users
-- :mod:`~mlsd_lib.video.widgets` — the search box
+- :mod:`~mlsd_lib.video_search.corpus` — clips, uploads' metadata and searchers' queries
+- :mod:`~mlsd_lib.video_search.encoders` — frame-level and video-level towers, text towers, training
+- :mod:`~mlsd_lib.video_search.engine` — fusing layer, search engine, ranks of the relevant video
+- :mod:`~mlsd_lib.video_search.evaluation` — metrics with several relevant videos per query
+- :mod:`~mlsd_lib.video_search.system` — the served system in one call
+- :mod:`~mlsd_lib.video_search.tagging` — the auto-tagger
+- :mod:`~mlsd_lib.video_search.online` — CTR, completion and watch time from simulated users
+- :mod:`~mlsd_lib.video_search.widgets` — the search box
 
 Introduced in chapter 4.
 """
 
-from mlsd_lib.video.corpus import (
+from mlsd_lib.video_search.corpus import (
     BACKGROUNDS,
     BOILERPLATE,
     CLASS_WORDS,
@@ -36,7 +36,7 @@ from mlsd_lib.video.corpus import (
     render_clip,
     reverse_query,
 )
-from mlsd_lib.video.encoders import (
+from mlsd_lib.video_search.encoders import (
     MEAN,
     STD,
     EmbeddingBagTower,
@@ -54,19 +54,7 @@ from mlsd_lib.video.encoders import (
     reset_weights,
     train_dual_encoder,
 )
-from mlsd_lib.video.evaluation import (
-    first_relevant_in_lists,
-    first_relevant_ranks,
-    fused_lists,
-    lists_relevance,
-    popularity_buckets,
-    ranked_relevance,
-    set_metrics,
-)
-from mlsd_lib.video.online import (
-    simulate_sessions,
-)
-from mlsd_lib.video.search import (
+from mlsd_lib.video_search.engine import (
     SearchResponse,
     VideoSearchEngine,
     fuse_candidates,
@@ -76,16 +64,28 @@ from mlsd_lib.video.search import (
     ranks_from_scores,
     target_ranks,
 )
-from mlsd_lib.video.system import (
+from mlsd_lib.video_search.evaluation import (
+    first_relevant_in_lists,
+    first_relevant_ranks,
+    fused_lists,
+    lists_relevance,
+    popularity_buckets,
+    ranked_relevance,
+    set_metrics,
+)
+from mlsd_lib.video_search.online import (
+    simulate_sessions,
+)
+from mlsd_lib.video_search.system import (
     SearchSystem,
     build_search_system,
     train_search_towers,
 )
-from mlsd_lib.video.tagging import (
+from mlsd_lib.video_search.tagging import (
     ATTRIBUTES,
     AutoTagger,
 )
-from mlsd_lib.video.widgets import (
+from mlsd_lib.video_search.widgets import (
     search_box,
 )
 

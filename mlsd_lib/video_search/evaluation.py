@@ -68,7 +68,7 @@ def ranked_relevance(scores: ArrayLike, relevant, *, require_positive: bool = Fa
 def first_relevant_ranks(scores: ArrayLike, relevant, *, require_positive: bool = False) -> np.ndarray:
     """1-based rank of each query's best-placed relevant video; ``inf`` if none is returned.
 
-    With one relevant video per query this is :func:`mlsd_lib.video.ranks_from_scores`.
+    With one relevant video per query this is :func:`mlsd_lib.video_search.ranks_from_scores`.
 
     Examples
     --------
@@ -84,7 +84,7 @@ def _first(rel: np.ndarray) -> np.ndarray:
 
 
 def fused_lists(text_hits: list, visual_hits: list, weight: float) -> list[np.ndarray]:
-    """The fusing layer's ranked video ids for each query (:func:`mlsd_lib.video.fuse_candidates`).
+    """The fusing layer's ranked video ids for each query (:func:`mlsd_lib.video_search.fuse_candidates`).
 
     ``text_hits`` and ``visual_hits`` hold one ``(ids, scores)`` pair per query.
 
@@ -93,7 +93,7 @@ def fused_lists(text_hits: list, visual_hits: list, weight: float) -> list[np.nd
     >>> fused_lists([([3], [8.0])], [([1, 3], [0.9, 0.5])], weight=0.7)[0].tolist()
     [3, 1]
     """
-    from mlsd_lib.video.search import _fuse
+    from mlsd_lib.video_search.engine import _fuse
 
     if len(text_hits) != len(visual_hits):
         raise ValueError(f"text_hits ({len(text_hits)}) and visual_hits ({len(visual_hits)}) must hold one "

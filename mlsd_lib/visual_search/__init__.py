@@ -7,17 +7,17 @@
 Measuring ANN indexes lives in :mod:`mlsd_lib.ann`. Every public name is re-exported here.
 """
 
-from mlsd_lib.search.evaluation import (
+from mlsd_lib.visual_search.evaluation import (
     evaluate_retrieval,
     per_query_retrieval,
     search_excluding,
     simulate_clicks,
 )
-from mlsd_lib.search.measures import (
+from mlsd_lib.visual_search.measures import (
     relative_contrast,
     similarity,
 )
-from mlsd_lib.search.services import (
+from mlsd_lib.visual_search.services import (
     EmbeddingService,
     IndexingService,
     NearestNeighbourService,

@@ -3,7 +3,7 @@
 :func:`build_search_system` wires what the chapter builds step by step: the inverted index
 over the catalogue's uploads, the text and video towers (trained here by
 :func:`train_search_towers` unless the caller passes trained ones), the fusing layer's weight
-chosen on validation queries, and the :class:`~mlsd_lib.video.search.VideoSearchEngine` that
+chosen on validation queries, and the :class:`~mlsd_lib.video_search.engine.VideoSearchEngine` that
 serves it all.
 
 Introduced in chapter 4, "Serving".
@@ -20,8 +20,8 @@ import torch
 from numpy.typing import ArrayLike
 
 from mlsd_lib._validation import as_array, check_int
-from mlsd_lib.video.corpus import VideoCorpus
-from mlsd_lib.video.evaluation import first_relevant_in_lists, fused_lists
+from mlsd_lib.video_search.corpus import VideoCorpus
+from mlsd_lib.video_search.evaluation import first_relevant_in_lists, fused_lists
 
 
 @dataclass
@@ -57,7 +57,7 @@ def train_search_towers(corpus: VideoCorpus, *, video_tower: str = "frame-level"
 
     Examples
     --------
-    >>> from mlsd_lib.video import make_video_corpus
+    >>> from mlsd_lib.video_search import make_video_corpus
     >>> x = np.random.default_rng(0).integers(0, 255, (12, 28, 28))
     >>> c = make_video_corpus(x, np.arange(12) % 10, {"train": 8, "validation": 2, "test": 2}, n_frames=4)
     >>> enc, emb = train_search_towers(c, dim=8, epochs=1)
@@ -65,7 +65,7 @@ def train_search_towers(corpus: VideoCorpus, *, video_tower: str = "frame-level"
     ((1, 8), (12, 8))
     """
     from mlsd_lib import text
-    from mlsd_lib.video.encoders import (
+    from mlsd_lib.video_search.encoders import (
         FrameEncoder,
         SpatioTemporalEncoder,
         TransformerTower,
@@ -137,7 +137,7 @@ def build_search_system(corpus: VideoCorpus, encode_text: Callable | None = None
 
     Examples
     --------
-    >>> from mlsd_lib.video import make_video_corpus
+    >>> from mlsd_lib.video_search import make_video_corpus
     >>> x = np.random.default_rng(0).integers(0, 255, (12, 28, 28))
     >>> c = make_video_corpus(x, np.arange(12) % 10, {"train": 8, "validation": 2, "test": 2}, n_frames=4)
     >>> system = build_search_system(c, dim=8, epochs=1)
@@ -147,8 +147,8 @@ def build_search_system(corpus: VideoCorpus, encode_text: Callable | None = None
     True
     """
     from mlsd_lib import ann, text
-    from mlsd_lib.search.services import IndexingService
-    from mlsd_lib.video.search import VideoSearchEngine
+    from mlsd_lib.video_search.engine import VideoSearchEngine
+    from mlsd_lib.visual_search.services import IndexingService
 
     _check_corpus(corpus)
     if (encode_text is None) != (video_embeddings is None):

@@ -5,7 +5,7 @@
   each component's scores, each scaled to [0, 1] over the candidates the two components return;
 - :class:`VideoSearchEngine` — the prediction pipeline: BM25 over titles, tags and
   descriptions (:class:`mlsd_lib.text.InvertedIndex`) and nearest neighbours of the encoded
-  query among video embeddings (:mod:`mlsd_lib.search.services`), fused, then re-ranked by
+  query among video embeddings (:mod:`mlsd_lib.visual_search.services`), fused, then re-ranked by
   policy filters and near-duplicate removal; its ``add_video`` is both indexing pipelines;
 - :func:`target_ranks`, :func:`ranks_from_scores`, :func:`fused_ranks`, :func:`rank_metrics` —
   where each query's one relevant video landed, and recall@k and MRR from that.
@@ -24,9 +24,13 @@ import pandas as pd
 from numpy.typing import ArrayLike
 
 from mlsd_lib._validation import as_array, check_float, check_int, check_tokens
-from mlsd_lib.search.services import IndexingService, NearestNeighbourService, ReRankingService
 from mlsd_lib.serving import latency_percentiles
 from mlsd_lib.text.index import InvertedIndex
+from mlsd_lib.visual_search.services import (
+    IndexingService,
+    NearestNeighbourService,
+    ReRankingService,
+)
 
 
 def normalize_scores(scores: ArrayLike) -> np.ndarray:

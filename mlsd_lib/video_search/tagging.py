@@ -15,7 +15,7 @@ from sklearn.dummy import DummyClassifier
 from sklearn.linear_model import LogisticRegression
 
 from mlsd_lib._validation import as_array, check_ids, check_positive
-from mlsd_lib.video.corpus import CLASS_WORDS
+from mlsd_lib.video_search.corpus import CLASS_WORDS
 
 ATTRIBUTES = ("label", "colour", "background")
 
