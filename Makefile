@@ -36,7 +36,7 @@ else
 ASSET_STAMP :=
 endif
 
-.PHONY: env book book-smoke test page-test bench lint clean
+.PHONY: env book book-smoke test page-test lab-test bench lint clean
 env: $(STAMP) $(KERNEL) $(ASSET_STAMP)
 
 ifneq ($(NPM),)
@@ -67,16 +67,22 @@ book-smoke: env
 	MLSD_SIZE=smoke MLSD_CLAIMS_DIR=$(CURDIR)/_build/smoke/claims \
 	  $(OFFLINE) $(VENV)/bin/jupyter-book build . -W -n --keep-going --path-output _build/smoke
 
-# Two workers, one per core. Each chapter's notebook tests form one xdist group that runs in
-# order on one worker (--dist loadgroup), so the two workers share the chapters; xdist hands out
-# the biggest groups first and the library's tests fill the gaps.
+# Two workers, one per core, each taking whole test files (--dist loadfile). A chapter is one file,
+# tests/chapters/test_chNN_<topic>.py, whose tests run in order on one worker; tests/conftest.py
+# puts the chapters first, the longest first, so the two workers share them and the library's
+# quick tests fill the gaps (--no-loadscope-reorder keeps that order).
 TEST_WORKERS ?= 2
 test: env
-	$(OFFLINE) $(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	$(OFFLINE) $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 # What a reader sees: every built page in headless Chromium, with the network cut.
 page-test: env
 	$(OFFLINE) $(PY) -m pytest -q -o addopts="" -p no:cacheprovider tests/page_check.py --html-dir _build/html
+
+# What a reader of the notebooks sees: each chapter run in JupyterLab at small size, in
+# headless Chromium, with the network cut (tests/jupyterlab_check.py).
+lab-test: env
+	$(OFFLINE) $(PY) -m pytest -q -o addopts="" -p no:cacheprovider tests/jupyterlab_check.py
 
 bench: env
 	$(PY) -m pytest tests/benchmarks -o addopts="" -s --benchmark-columns=min,mean,max,rounds

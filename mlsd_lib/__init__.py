@@ -68,7 +68,8 @@ module                                  chapter   concern
 ``moderation`` (``simulator``,          5         simulated posts with planted harm and two
 ``features``, ``models``,                         label sets, the fused feature vector, early/late
 ``evaluate``, ``enforcement``,                    fusion and four framings, per-positive metrics,
-``widgets``)                                      removal, demotion, review queue, post composer
+``viz``, ``widgets``)                             removal, demotion, review queue, the figures of
+                                                  the claims' comparisons, post composer
 ======================================  ========  ===============================================
 
 Moves (old import paths keep working through each package's ``__init__``, except the two

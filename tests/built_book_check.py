@@ -135,3 +135,17 @@ def test_first_screen_is_prose_with_the_set_up_folded(html_dir, page):
             assert seen_prose, f"{page}.html shows code before its introduction"
     else:
         pytest.fail(f"{page}.html has no section heading after its title")
+
+
+@pytest.mark.parametrize("page", _chapter_pages())
+def test_prose_numbers_are_filled_in(html_dir, page):
+    """Every ``{eval}`` role became text: no raw role, no empty inline output, and the chapter's
+    prose carries its measured values (myst-nb renders them as ``span.output.text_plain``)."""
+    soup = _soup(html_dir, page)
+    text = soup.get_text(" ")
+    raw = sorted(set(re.findall(r"\{(?:eval|glue)[:\w]*\}`[^`]*`", text)))
+    assert not raw, f"{page}.html shows raw roles: {raw[:5]}"
+    inline = [s.get_text() for s in soup.select("p span.output.text_plain, li span.output.text_plain")]
+    assert len(inline) >= 50, f"{page}.html fills in only {len(inline)} values in its prose"
+    empty = [i for i, t in enumerate(inline) if not t.strip()]
+    assert not empty, f"{page}.html has {len(empty)} empty values in its prose"

@@ -8,6 +8,7 @@ a plain `pytest` also fails loudly on an attempted download instead of hanging.
 from __future__ import annotations
 
 import ipaddress
+import json
 import os
 import secrets
 import socket
@@ -93,3 +94,21 @@ def block_network():
 
 def pytest_addoption(parser):
     parser.addoption("--html-dir", default="_build/html", help="built book for built_book_check.py")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Chapter test files first, the longest chapter first (tests/smoke_budget.json).
+
+    `make test` hands whole files to its two workers in this order (``--dist loadfile
+    --no-loadscope-reorder``): the long chapters start at once, one per worker, and the
+    library's quick tests fill the gaps at the end. Order within a file is kept.
+    """
+    budget = json.loads((ROOT / "tests" / "smoke_budget.json").read_text())
+
+    def key(item):
+        path = Path(str(item.path))
+        if path.parent.name == "chapters" and path.stem.startswith("test_ch"):
+            return (0, -budget.get(path.stem.removeprefix("test_"), {}).get("measured_s", 0))
+        return (1, 0)
+
+    items.sort(key=key)

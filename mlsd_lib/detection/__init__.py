@@ -86,7 +86,14 @@ from mlsd_lib.detection.train import (
     train_detector,
     training_flops_per_image,
 )
-from mlsd_lib.detection.viz import plot_error_kinds, plot_pr_curves, show_detections
+from mlsd_lib.detection.viz import (
+    plot_accuracy_speed,
+    plot_arms_by_seed,
+    plot_error_kinds,
+    plot_mined_examples,
+    plot_pr_curves,
+    show_detections,
+)
 from mlsd_lib.detection.widgets import blur_viewer, threshold_explorer, threshold_state
 
 __all__ = [
@@ -99,6 +106,7 @@ __all__ = [
     "pipeline_stages", "stage_scaling", "roi_align",
     "roi_pool", "CLASS_NAMES", "ObjectSources", "SceneSet", "load_sources", "make_scenes", "render_plate",
     "render_sign", "DetectorRun", "augment_offline", "train_detector", "training_flops_per_image", "plot_error_kinds", "plot_pr_curves",
+    "plot_accuracy_speed", "plot_arms_by_seed", "plot_mined_examples",
     "show_detections", "blur_viewer", "threshold_explorer", "threshold_state", "cascade_faces", "candidate_windows",
     "time_lineage", "PhotoBlur", "blur_photo", "detect_photo", "load_real_photos", "photo_scales", "score_blurs", "turn_face", "SPLITS",
 ]

@@ -1,7 +1,7 @@
 """Offline metrics for binary classification (source ch. 1, Table 1.4).
 
 Introduced in chapter 1, "Evaluation". Every function is cross-checked against
-scikit-learn in ``tests/test_metrics.py``.
+scikit-learn in ``tests/metrics/test_classification.py``.
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@
 ``simulator`` (posts with planted harm and two label sets), ``features`` (the fused feature
 vector), ``models`` (early and late fusion, the four framings), ``evaluate`` (per-positive
 decompositions of PR-AUC and ROC-AUC, thresholds), ``enforcement`` (removal, demotion, the
-review queue, the simulated platform), ``widgets`` (the post composer).
+review queue, the simulated platform), ``viz`` (the figures of the chapter's comparisons),
+``widgets`` (the post composer).
 """
 
 from mlsd_lib.moderation.enforcement import (
@@ -67,6 +68,7 @@ from mlsd_lib.moderation.simulator import (
     sentence_vocabulary,
     simulate_posts,
 )
+from mlsd_lib.moderation.viz import plot_day_orders, plot_label_noise, plot_seed_comparison
 from mlsd_lib.moderation.widgets import (
     draw_decision,
     draw_thresholds,
@@ -84,4 +86,5 @@ __all__ = [
     "auc_at_positives", "class_report", "modality_reliance", "precision_at_positives", "threshold_for_precision", "ACTIONS",
     "EnforcementPolicy", "MAX_TEXT_CHARS", "PostScorer", "ReviewQueue", "ScoredPost", "simulate_platform",
     "draw_decision", "draw_thresholds", "post_composer", "threshold_explorer",
+    "plot_day_orders", "plot_label_noise", "plot_seed_comparison",
 ]

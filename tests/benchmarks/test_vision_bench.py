@@ -4,7 +4,7 @@
 network and the same step in PyTorch's default NCHW layout: one InfoNCE step (two augmented
 views of 256 images, forward, backward, Adam) on one thread. Compare the ``mean`` column of
 the two rows for the ratio (a comment in ``SmallCNN.__init__`` quotes it). That the two layouts
-compute the same step to float rounding is a unit test, ``tests/test_vision.py``.
+compute the same step to float rounding is a unit test, ``tests/vision/test_encoders.py``.
 """
 
 from __future__ import annotations
