@@ -48,11 +48,12 @@ def post_composer(scorer, images: np.ndarray, picture_choices: dict, text: str =
     from IPython.display import display
 
     options = {"(no picture)": None, **picture_choices}
+    wide = {"description_width": "initial"}   # the whole label, not cut at the default width
     text_box = w.Text(value=text, description="text", layout=w.Layout(width="480px"))
     pick = w.Dropdown(options=list(options), value=picture if picture in options else list(options)[1],
                       description="picture")
-    violations = w.IntSlider(value=0, min=0, max=20, description="violations")
-    account = w.IntSlider(value=365, min=1, max=3650, description="account days")
+    violations = w.IntSlider(value=0, min=0, max=20, description="violations", style=wide)
+    account = w.IntSlider(value=365, min=1, max=3650, description="account days", style=wide)
     comment = w.Text(value="", description="a comment", layout=w.Layout(width="480px"))
     out = w.Output()
 
