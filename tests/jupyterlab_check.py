@@ -8,7 +8,7 @@ JupyterLab is started from this environment at the small size (``MLSD_SIZE=smoke
 own settings, workspace, checkpoint and runtime folders and autosave off; progress bars stay
 on, as for a reader. Each chapter notebook is opened, all its cells are run, and then:
 
-1. no code cell shows an error;
+1. no code cell shows an error or a warning (a ``...Warning`` line on stderr);
 2. no rendered markdown cell shows raw MyST (a ``{glue``/``{eval``/``{dropdown``, a
    ``(label)=`` line, an "Unknown Directive"), every ``{eval}`` role was evaluated without an
    error, and no cell holds glue markup, which JupyterLab shows as its bare argument;
@@ -189,16 +189,20 @@ _STATE = """
 const panel = window._mlsdPanel;
 const kernel = panel.sessionContext.session && panel.sessionContext.session.kernel;
 let code = 0, counted = 0;
-const errors = [];
+const errors = [], warnings = [];
 panel.content.widgets.forEach((cell, i) => {
   if (cell.model.type !== 'code') return;
   code += 1;
   if (cell.model.executionCount !== null) counted += 1;
   for (const o of cell.model.outputs.toJSON()) {
     if (o.output_type === 'error') errors.push({cell: i, error: `${o.ename}: ${o.evalue}`});
+    const text = o.output_type === 'stream' && o.name === 'stderr' ?
+        (Array.isArray(o.text) ? o.text.join('') : o.text) : '';
+    const warning = text.split('\\n').find(line => /Warning\\b|warnings\\.warn/.test(line));
+    if (warning) warnings.push({cell: i, warning: warning.slice(0, 200)});
   }
 });
-return {status: kernel ? kernel.status : null, code, counted, errors};
+return {status: kernel ? kernel.status : null, code, counted, errors, warnings};
 """
 
 _MARKDOWN = """
@@ -252,14 +256,18 @@ panel.content.widgets.forEach((cell, i) => {
 return found;
 """.replace("WIDGET_VIEW", WIDGET_VIEW)
 
-# What a widget shows below its controls: the text and images of its output areas (the whole
-# widget where it has none), hashed, and whether any of it is an error.
+# What a widget shows besides its controls: the text of its labels and output areas and the
+# images in them, hashed, and whether any of it is an error. The controls themselves (with the
+# readout that shows the value just moved) are left out, so only a redraw counts as a change:
+# a label that names the new setting, a new table, a new figure.
 _SIGNATURE = """
 const node = arguments[0];
 const areas = Array.from(node.querySelectorAll('.widget-output'));
-const parts = (areas.length ? areas : [node]).map(a => a.innerText + '|' +
-    Array.from(a.querySelectorAll('img')).map(i => i.src).join('|'));
-const s = parts.join('||');
+const shown = node.cloneNode(true);
+shown.querySelectorAll('.widget-readout, .widget-slider, .widget-hslider, .widget-dropdown, ' +
+    '.widget-toggle-buttons, .widget-text, .widget-checkbox, select, input, textarea, button')
+    .forEach(e => e.remove());
+const s = shown.textContent + '|' + Array.from(node.querySelectorAll('img')).map(i => i.src).join('|');
 let h = 0;
 for (let i = 0; i < s.length; i++) h = (h * 31 + s.charCodeAt(i)) | 0;
 const text = node.innerText;
@@ -379,6 +387,8 @@ def test_chapter_in_jupyterlab(lab, browser, chapter):
 
         # 1. no code cell shows an error
         problems += [f"{chapter} cell {e['cell']}: error output {e['error']}" for e in state["errors"]]
+        # ... and no library warning: the kernel JupyterLab starts is as quiet as the tests' one
+        problems += [f"{chapter} cell {w['cell']}: a warning {w['warning']!r}" for w in state.get("warnings", [])]
 
         # 2. every markdown cell rendered, with no MyST left raw
         markdown = driver.execute_script(_MARKDOWN)
