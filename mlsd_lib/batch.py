@@ -19,6 +19,7 @@ Introduced in chapter 3, "Serving"; chapter 5's batch path runs on it too.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -169,8 +170,16 @@ class StageEngine:
     def close(self) -> None:
         """Shut the cluster down (if this engine started it)."""
         if self._owns and self._cluster is not None:
-            self.client.close()
-            self._cluster.close()
+            # Shutting down can close a comm in the middle of a send; distributed logs that at
+            # INFO with a traceback (and the machine's paths), which is noise in a chapter.
+            quiet = logging.getLogger("distributed")
+            level = quiet.level
+            quiet.setLevel(logging.ERROR)
+            try:
+                self.client.close()
+                self._cluster.close()
+            finally:
+                quiet.setLevel(level)
             self._cluster = None
 
     def __enter__(self) -> StageEngine:
