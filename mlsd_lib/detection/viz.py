@@ -136,7 +136,8 @@ def plot_accuracy_speed(accuracy, ms_per_image, ax=None, title: str = "accuracy 
 
 def plot_mined_examples(images, boxes, titles=None, ncols: int = 4,
                         title: str = "reported wrong blurs the miner found"):
-    """A grid of mined scenes, each with the reported boxes (red) it was mined for.
+    """A grid of mined scenes, each with the reported boxes (red) it was mined for, drawn by
+    :func:`show_detections`.
 
     ``images`` is a sequence of 2-D grey images, ``boxes`` the matching sequence of ``(n, 4)``
     xyxy boxes (the reports of each scene), ``titles`` an optional caption per image.
@@ -151,7 +152,6 @@ def plot_mined_examples(images, boxes, titles=None, ncols: int = 4,
     >>> len(fig.axes)
     2
     """
-    import matplotlib.patches as mpatches
     import matplotlib.pyplot as plt
 
     from mlsd_lib._validation import as_array, check_boxes, check_int, check_sequence
@@ -173,14 +173,10 @@ def plot_mined_examples(images, boxes, titles=None, ncols: int = 4,
         if i >= len(imgs):
             ax.remove()
             continue
-        im = imgs[i]
-        ax.imshow(im, cmap="gray", vmin=0, vmax=255 if im.max(initial=0) > 1 else 1)
-        for b in bxs[i]:
-            ax.add_patch(mpatches.Rectangle(b[:2], b[2] - b[0], b[3] - b[1], fill=False, ec="tab:red", lw=1.4))
-        ax.set_xticks([])
-        ax.set_yticks([])
-        if titles is not None:
-            ax.set_title(titles[i], fontsize=7)
+        # a reported box as a face-coloured detection, without a score to print
+        reported = {"boxes": bxs[i], "scores": np.ones(len(bxs[i])), "labels": np.ones(len(bxs[i]), int)}
+        show_detections(ax, imgs[i], reported, title=None if titles is None else titles[i],
+                        score_threshold=0.0, scores=False)
     if title:
         fig.suptitle(title, fontsize=9)
     fig.tight_layout()
