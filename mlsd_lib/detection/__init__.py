@@ -25,7 +25,7 @@ Introduced in chapter 3, "Framing the problem as an ML task".
 """
 
 from mlsd_lib.detection.anchors import AnchorMatch, make_anchors, match_anchors
-from mlsd_lib.detection.baselines import cascade_faces, haar_detect
+from mlsd_lib.detection.baselines import cascade_faces, haar_detect, ssd_faces
 from mlsd_lib.detection.blur import blur_regions, identity_leak, nearest_identity
 from mlsd_lib.detection.boxes import box_iou, decode_boxes, encode_boxes, xywh_to_xyxy, xyxy_to_xywh
 from mlsd_lib.detection.evaluate import (
@@ -107,6 +107,6 @@ __all__ = [
     "roi_pool", "CLASS_NAMES", "ObjectSources", "SceneSet", "load_sources", "make_scenes", "render_plate",
     "render_sign", "DetectorRun", "augment_offline", "train_detector", "training_flops_per_image", "plot_error_kinds", "plot_pr_curves",
     "plot_accuracy_speed", "plot_arms_by_seed", "plot_mined_examples",
-    "show_detections", "blur_viewer", "threshold_explorer", "threshold_state", "cascade_faces", "candidate_windows",
+    "show_detections", "blur_viewer", "threshold_explorer", "threshold_state", "cascade_faces", "ssd_faces", "candidate_windows",
     "time_lineage", "PhotoBlur", "blur_photo", "detect_photo", "load_real_photos", "photo_scales", "score_blurs", "turn_face", "SPLITS",
 ]

@@ -37,7 +37,7 @@ from mlsd_lib._validation import check_float, check_int
 from mlsd_lib.detection.anchors import make_anchors, match_anchors
 from mlsd_lib.detection.boxes import box_iou, encode_boxes
 from mlsd_lib.detection.roi import roi_align
-from mlsd_lib.detection.suppression import batched_nms, nms
+from mlsd_lib.detection.suppression import batched_nms
 
 __all__ = ["ANCHOR_SHAPES", "Backbone", "OneStageDetector", "TwoStageDetector", "make_batch"]
 
@@ -271,14 +271,16 @@ class TwoStageDetector(_Detector):
 
     @torch.no_grad()
     def _propose(self, obj: torch.Tensor, deltas: torch.Tensor, n: int) -> list[np.ndarray]:
-        out = []
-        for i in range(len(obj)):
-            top = torch.argsort(obj[i], descending=True)[:4 * n]
-            boxes = self._clip(_decode_t(deltas[i, top], self._anchors_t[top])).numpy().astype(np.float64)
-            ok = (boxes[:, 2] - boxes[:, 0] > 1) & (boxes[:, 3] - boxes[:, 1] > 1)
-            boxes, score = boxes[ok], obj[i, top].numpy()[ok]
-            out.append(boxes[nms(boxes, score, 0.7)[:n]])
-        return out
+        # every image's best 4n anchors at once, then one NMS with the image as the class
+        k = min(4 * n, obj.shape[1])
+        score, top = obj.topk(k, dim=1)
+        picked = deltas.gather(1, top[..., None].expand(-1, -1, 4)).reshape(-1, 4)
+        boxes = self._clip(_decode_t(picked, self._anchors_t[top.reshape(-1)])).numpy().astype(np.float64)
+        score, image = score.reshape(-1).numpy(), np.repeat(np.arange(len(obj)), k)
+        ok = np.flatnonzero((boxes[:, 2] - boxes[:, 0] > 1) & (boxes[:, 3] - boxes[:, 1] > 1))
+        kept = ok[batched_nms(boxes[ok], score[ok], image[ok], 0.7)] if len(ok) else ok
+        # kept is in score order, so each image's first n are its n best
+        return [boxes[kept[image[kept] == i][:n]] for i in range(len(obj))]
 
     def _heads(self, f: torch.Tensor, rois: list[np.ndarray]):
         idx = np.concatenate([np.full(len(r), i) for i, r in enumerate(rois)])

@@ -76,11 +76,34 @@ def roi_pool(features, rois, output_size: int = 2, spatial_scale: float = 1.0):
     return out
 
 
+def _bin_weights(lo, hi, p: int, s: int, size: int):
+    """Bilinear weights that average ``s`` samples in each of ``p`` bins of ``[lo, hi]``: ``(n, p, size)``.
+
+    Sample ``k`` of a region sits at ``lo + (k + 0.5) / (p s) (hi - lo)`` in feature
+    coordinates, where cell ``i`` is centred on ``i + 0.5``; outside the map it takes the
+    edge cell's value (``grid_sample``'s ``padding_mode="border"``).
+    """
+    import torch
+
+    frac = (torch.arange(p * s, dtype=lo.dtype) + 0.5) / (p * s)
+    pos = (lo[:, None] + frac[None] * (hi - lo)[:, None] - 0.5).clamp(0, size - 1)     # (n, p*s)
+    left = pos.floor()
+    right_w = pos - left
+    left = left.long()
+    right = (left + 1).clamp(max=size - 1)
+    w = torch.zeros((len(lo), p * s, size), dtype=lo.dtype)
+    w.scatter_add_(2, left[..., None], (1 - right_w)[..., None])
+    w.scatter_add_(2, right[..., None], right_w[..., None])
+    return w.reshape(len(lo), p, s, size).mean(2)
+
+
 def roi_align(features, rois, output_size: int = 5, spatial_scale: float = 1.0, sampling_ratio: int = 2):
     """Average ``sampling_ratio``² bilinear samples in each of the ``output_size``² bins.
 
     Feature cell ``(i, j)`` is taken to sit at the point ``(j + 0.5, i + 0.5)`` in feature
     coordinates (the "aligned" convention), so a region's coordinates are used unrounded.
+    Bilinear sampling on a grid is separable, so each region's bins are two small matrix
+    products with its image's feature map, ``Wy F Wxᵀ``: no per-region copy of the map.
 
     Examples
     --------
@@ -90,22 +113,26 @@ def roi_align(features, rois, output_size: int = 5, spatial_scale: float = 1.0, 
     [[0.5, 2.5], [0.5, 2.5]]
     """
     import torch
-    import torch.nn.functional as F
 
     rois, p, scale = _check(features, rois, output_size, spatial_scale)
     s = check_int(sampling_ratio, "sampling_ratio", low=1)
-    n, h, w = len(rois), features.shape[2], features.shape[3]
+    n, c, h, w = len(rois), features.shape[1], features.shape[2], features.shape[3]
     if n == 0:
-        return features.new_zeros((0, features.shape[1], p, p))
+        return features.new_zeros((0, c, p, p))
     box = rois[:, 1:] * scale
-    # sample positions inside each bin, as fractions of the region: (p * s,)
-    frac = (torch.arange(p * s, dtype=features.dtype) + 0.5) / (p * s)
-    xs = box[:, 0:1] + frac[None] * (box[:, 2:3] - box[:, 0:1])       # (n, p*s)
-    ys = box[:, 1:2] + frac[None] * (box[:, 3:4] - box[:, 1:2])
-    # feature coordinates -> grid_sample's normalised [-1, 1] (align_corners=False)
-    gx = xs / w * 2 - 1
-    gy = ys / h * 2 - 1
-    grid = torch.stack([gx[:, None, :].expand(n, p * s, p * s), gy[:, :, None].expand(n, p * s, p * s)], -1)
-    picked = features[rois[:, 0].long()]
-    samples = F.grid_sample(picked, grid, mode="bilinear", padding_mode="border", align_corners=False)
-    return F.avg_pool2d(samples, kernel_size=s)
+    if not torch.isfinite(box).all():
+        raise ValueError(f"spatial_scale={spatial_scale!r} maps the rois beyond float range; "
+                         "pass 1 / the feature stride (e.g. 0.25)")
+    wy = _bin_weights(box[:, 1], box[:, 3], p, s, h)           # (n, p, h)
+    wx = _bin_weights(box[:, 0], box[:, 2], p, s, w)           # (n, p, w)
+    image = rois[:, 0].long()
+    out = []
+    order = torch.argsort(image, stable=True)
+    for b in image[order].unique_consecutive():
+        idx = order[image[order] == b]
+        k = len(idx)
+        # rows: (k p, h) @ (h, c w) -> (k, p, c, w); then columns: (k, c, p, w) @ (k, w, p)
+        rows = (wy[idx].reshape(k * p, h) @ features[b].permute(1, 0, 2).reshape(h, c * w)).reshape(k, p, c, w)
+        out.append(torch.matmul(rows.permute(0, 2, 1, 3), wx[idx].transpose(1, 2)[:, None]))
+    pooled = torch.cat(out)
+    return pooled[torch.argsort(order)]

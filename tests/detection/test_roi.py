@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 
@@ -33,3 +34,38 @@ def test_roi_align_batch_index_and_gradients():
     assert f.grad[1].abs().sum() > 0 and f.grad[0].abs().sum() > 0
     with pytest.raises(ValueError, match="batch indices"):
         ROI.roi_align(f.detach(), [[2, 0, 0, 1, 1]])
+
+
+def test_roi_align_equals_bilinear_grid_sampling_and_its_gradient():
+    """The separable form (two small matrix products per image) against the direct one: every bin
+    the mean of s x s bilinear samples taken by ``grid_sample`` (border padding), values and
+    gradients, on random maps, regions inside and outside the map, scales and grid sizes."""
+    import torch.nn.functional as F
+
+    def direct(f, rois, p, scale, s):
+        r = torch.as_tensor(rois, dtype=torch.float32).to(f.dtype)
+        n, h, w = len(r), f.shape[2], f.shape[3]
+        box = r[:, 1:] * scale
+        frac = (torch.arange(p * s, dtype=f.dtype) + 0.5) / (p * s)
+        xs = box[:, 0:1] + frac[None] * (box[:, 2:3] - box[:, 0:1])
+        ys = box[:, 1:2] + frac[None] * (box[:, 3:4] - box[:, 1:2])
+        grid = torch.stack([(xs / w * 2 - 1)[:, None, :].expand(n, p * s, p * s),
+                            (ys / h * 2 - 1)[:, :, None].expand(n, p * s, p * s)], -1)
+        samples = F.grid_sample(f[r[:, 0].long()], grid, mode="bilinear", padding_mode="border",
+                                align_corners=False)
+        return F.avg_pool2d(samples, kernel_size=s)
+
+    rng = np.random.default_rng(0)
+    for _ in range(60):
+        b, c, h, w = rng.integers(1, 4), rng.integers(1, 4), rng.integers(1, 10), rng.integers(1, 10)
+        scale, p, s, n = float(rng.choice([1.0, 0.5, 0.25])), int(rng.integers(1, 6)), int(rng.integers(1, 4)), int(rng.integers(1, 7))
+        x1, y1 = rng.uniform(-4, w / scale + 4, n), rng.uniform(-4, h / scale + 4, n)
+        rois = np.c_[rng.integers(0, b, n), x1, y1, x1 + rng.uniform(0, 16, n), y1 + rng.uniform(0, 16, n)]
+        f = torch.randn(b, c, h, w, dtype=torch.float64, generator=torch.Generator().manual_seed(int(rng.integers(1e6))))
+        fa, fb = f.clone().requires_grad_(), f.clone().requires_grad_()
+        out_a, out_b = ROI.roi_align(fa, rois, p, scale, s), direct(fb, rois, p, scale, s)
+        torch.testing.assert_close(out_a, out_b)
+        weight = torch.randn(out_a.shape, dtype=torch.float64)
+        (out_a * weight).sum().backward()
+        (out_b * weight).sum().backward()
+        torch.testing.assert_close(fa.grad, fb.grad)

@@ -274,6 +274,11 @@ PHOTO = [
     Case(BL.cascade_faces, st.sampled_from([True, False]).map(
         lambda p: {"image": np.random.default_rng(1).integers(0, 256, (60, 80, 3)).astype(np.uint8), "profile": p}),
          lambda r, kw: finite_array(r["boxes"], 0, 80), {"image": "array"}, examples=2, bad_examples=1),
+    Case(BL.ssd_faces, st.floats(0.05, 1).map(
+        lambda t: {"image": np.random.default_rng(2).integers(0, 256, (60, 80, 3)).astype(np.uint8),
+                   "score_threshold": t}),
+         lambda r, kw: finite_array(r["boxes"], 0, 80) and finite_array(r["scores"], kw["score_threshold"], 1),
+         {"image": "array", "score_threshold": "prob"}, examples=2, bad_examples=1),
     Case(SC.turn_face, st.floats(-1, 1).map(lambda a: {"patch": np.random.default_rng(0).random((9, 12)),
                                                         "amount": a}),
          lambda r, kw: finite_array(r, 0, 1, shape=(9, 12)), {"amount": "float"}),
