@@ -24,7 +24,7 @@ Every public name is re-exported here.
 Introduced in chapter 3, "Framing the problem as an ML task".
 """
 
-from mlsd_lib.detection.anchors import AnchorMatch, make_anchors, match_anchors
+from mlsd_lib.detection.anchors import AnchorMatch, make_anchors, match_anchors, match_batch
 from mlsd_lib.detection.baselines import cascade_faces, haar_detect, ssd_faces
 from mlsd_lib.detection.blur import blur_regions, identity_leak, nearest_identity
 from mlsd_lib.detection.boxes import box_iou, decode_boxes, encode_boxes, xywh_to_xyxy, xyxy_to_xywh
@@ -97,7 +97,7 @@ from mlsd_lib.detection.viz import (
 from mlsd_lib.detection.widgets import blur_viewer, threshold_explorer, threshold_state
 
 __all__ = [
-    "AnchorMatch", "make_anchors", "match_anchors", "haar_detect", "blur_regions", "nearest_identity", "identity_leak",
+    "AnchorMatch", "make_anchors", "match_anchors", "match_batch", "haar_detect", "blur_regions", "nearest_identity", "identity_leak",
     "box_iou", "decode_boxes", "encode_boxes", "xywh_to_xyxy", "xyxy_to_xywh", "COCO_THRESHOLDS",
     "box_ap", "box_map", "check_detections", "error_breakdown", "evaluate_detections", "match_image",
     "per_image_counts", "pr_curve", "precision_from_ious", "mine_hard_examples",

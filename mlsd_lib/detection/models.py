@@ -34,7 +34,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from mlsd_lib._validation import check_float, check_int
-from mlsd_lib.detection.anchors import make_anchors, match_anchors
+from mlsd_lib.detection.anchors import make_anchors, match_batch
 from mlsd_lib.detection.boxes import box_iou, encode_boxes
 from mlsd_lib.detection.roi import roi_align
 from mlsd_lib.detection.suppression import batched_nms
@@ -87,7 +87,7 @@ def make_batch(images, boxes: list, labels: list, anchors: np.ndarray | None = N
     """A training batch: images as a tensor, per-image boxes and labels, and anchor targets.
 
     With ``anchors``, each anchor's class (-1 ignore, 0 background) and box offsets are
-    computed here, once per batch, by :func:`~mlsd_lib.detection.anchors.match_anchors`.
+    computed here, once per batch, by :func:`~mlsd_lib.detection.anchors.match_batch`.
 
     Examples
     --------
@@ -104,9 +104,9 @@ def make_batch(images, boxes: list, labels: list, anchors: np.ndarray | None = N
     labels = [np.asarray(v, np.int64).ravel() for v in labels]
     batch = {"images": x, "boxes": boxes, "labels": labels}
     if anchors is not None:
-        ms = [match_anchors(anchors, b, v) for b, v in zip(boxes, labels, strict=True)]
-        batch["anchor_labels"] = torch.from_numpy(np.stack([m.labels for m in ms]))
-        batch["anchor_deltas"] = torch.from_numpy(np.stack([m.deltas / _SCALE for m in ms]).astype(np.float32))
+        anchor_labels, anchor_deltas = match_batch(anchors, boxes, labels)
+        batch["anchor_labels"] = torch.from_numpy(anchor_labels)
+        batch["anchor_deltas"] = torch.from_numpy((anchor_deltas / _SCALE).astype(np.float32))
     return batch
 
 

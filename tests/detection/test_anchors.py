@@ -39,3 +39,21 @@ def test_every_object_claims_its_best_anchor():
 def test_matching_without_objects_is_all_background():
     m = AN.match_anchors(AN.make_anchors(2, 4, [(4, 4)]), np.zeros((0, 4)), [])
     assert (m.labels == 0).all() and (m.matched == -1).all()
+
+
+def test_match_batch_is_match_anchors_image_by_image_on_training_scenes():
+    """On real training batches (crowded, empty and overlapping objects), the batched matching
+    gives every image the labels and deltas the one-image rule gives it."""
+    from mlsd_lib.detection.anchors import match_anchors, match_batch
+    from mlsd_lib.detection.models import OneStageDetector
+    from mlsd_lib.detection.scenes import make_scenes
+
+    scenes = make_scenes(48, seed=3, pose=0.5, oval=True, max_faces=4, max_plates=3)
+    anchors = OneStageDetector().anchors
+    boxes, labels = list(scenes.boxes) + [np.zeros((0, 4))], list(scenes.labels) + [np.zeros(0, int)]
+    got_labels, got_deltas = match_batch(anchors, boxes, labels)
+    assert any(len(b) == 0 for b in boxes) and max(len(b) for b in boxes) >= 3
+    for i, (b, v) in enumerate(zip(boxes, labels, strict=True)):
+        one = match_anchors(anchors, b, v)
+        np.testing.assert_array_equal(got_labels[i], one.labels)
+        np.testing.assert_allclose(got_deltas[i], one.deltas)

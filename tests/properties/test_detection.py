@@ -80,7 +80,20 @@ ANCHORS = [
                                                      "pos_iou": 0.5}),
          lambda r, kw: (finite_array(r.labels, -1, 2), finite_array(r.iou, 0, 1)) and None,
          {"pos_iou": "prob", "anchors": "boxes", "gt_boxes": "boxes"}, covers=(AN.AnchorMatch,)),
+    Case(AN.match_batch, st.lists(xyxy(0, 4), min_size=1, max_size=3).map(
+        lambda gs: {"anchors": AN.make_anchors(8, 8, [(8, 8), (16, 6)]), "gt_boxes": gs,
+                    "gt_labels": [np.arange(len(g)) % 2 + 1 for g in gs], "pos_iou": 0.5}),
+         lambda r, kw: _same_as_image_by_image(r, kw), {"pos_iou": "prob", "anchors": "boxes"}),
 ]
+
+
+def _same_as_image_by_image(result, kw):
+    """match_batch is match_anchors run on each image: the same labels and the same deltas."""
+    labels, deltas = result
+    for i, (g, v) in enumerate(zip(kw["gt_boxes"], kw["gt_labels"], strict=True)):
+        one = AN.match_anchors(kw["anchors"], g, v, kw["pos_iou"])
+        np.testing.assert_array_equal(labels[i], one.labels)
+        np.testing.assert_allclose(deltas[i], one.deltas)
 
 NMS_CASES = [
     Case(NMS.nms, xyxy(1, 30).map(lambda b: {"boxes": b, "scores": np.linspace(1, 0.1, len(b)), "iou_threshold": 0.5}),
