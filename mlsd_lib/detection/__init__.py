@@ -56,6 +56,7 @@ from mlsd_lib.detection.photo import (
     load_real_photos,
     photo_scales,
     score_blurs,
+    score_photos,
 )
 from mlsd_lib.detection.pipeline import (
     STAGE_POOLS,
@@ -108,5 +109,5 @@ __all__ = [
     "render_sign", "DetectorRun", "augment_offline", "train_detector", "training_flops_per_image", "plot_error_kinds", "plot_pr_curves",
     "plot_accuracy_speed", "plot_arms_by_seed", "plot_mined_examples",
     "show_detections", "blur_viewer", "threshold_explorer", "threshold_state", "cascade_faces", "ssd_faces", "candidate_windows",
-    "time_lineage", "PhotoBlur", "blur_photo", "detect_photo", "load_real_photos", "photo_scales", "score_blurs", "turn_face", "SPLITS",
+    "time_lineage", "PhotoBlur", "blur_photo", "detect_photo", "load_real_photos", "photo_scales", "score_blurs", "score_photos", "turn_face", "SPLITS",
 ]

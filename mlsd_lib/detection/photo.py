@@ -21,7 +21,8 @@ from mlsd_lib._validation import as_array, check_choice, check_float, check_int
 from mlsd_lib.detection.blur import blur_regions
 from mlsd_lib.detection.suppression import batched_nms
 
-__all__ = ["PhotoBlur", "photo_scales", "detect_photo", "blur_photo", "score_blurs", "load_real_photos", "TURNED_REGION"]
+__all__ = ["PhotoBlur", "photo_scales", "detect_photo", "blur_photo", "score_blurs", "score_photos", "load_real_photos",
+           "TURNED_REGION"]
 
 # where the synthetic three-quarter view of ``astronaut`` is made, and how far it is turned
 TURNED_REGION, TURN_AMOUNT = (140, 40, 300, 210), 0.9
@@ -290,6 +291,51 @@ def score_blurs(boxes, faces, min_cover: float = 0.5) -> tuple[np.ndarray, int]:
                  for fx1, fy1, fx2, fy2 in f)
         false += int(on / area < 0.5)
     return hidden, false
+
+
+def score_photos(found: dict, photos: list, min_iou: float = 0.3, score_threshold: float = 0.0):
+    """One method's boxes on the real-photo set, scored photo by photo: a table.
+
+    ``found`` maps each photo's ``name`` to a ``{"boxes", "scores", "labels"}`` dict (what
+    :func:`detect_photo`, ``PhotoBlur.detections()`` or a baseline returns); ``photos`` is
+    :func:`load_real_photos`' list. Boxes scoring below ``score_threshold`` are dropped first.
+    Per photo: ``faces``; ``faces hidden`` (:func:`score_blurs`: at least half of a face under
+    blurred boxes, whatever their class); ``faces located`` (a face box, label 1, with IoU at
+    least ``min_iou`` with the marked face: a large box can hide a face without finding it);
+    and ``false blurs``.
+
+    Examples
+    --------
+    >>> photo = {"name": "p", "pose": "frontal", "faces": np.array([[10., 10., 30., 30.]])}
+    >>> found = {"p": {"boxes": np.array([[0., 0., 40., 40.], [50., 50., 60., 60.]]),
+    ...                "scores": np.array([0.9, 0.8]), "labels": np.array([1, 1])}}
+    >>> score_photos(found, [photo])[["faces hidden", "faces located", "false blurs"]].to_numpy().tolist()
+    [[1, 0, 2]]
+
+    The large box hides the face but is no face box of its own (IoU 0.25), and, with three
+    quarters of its area off the face, it is a false blur, as is the box away from the face.
+    """
+    import pandas as pd
+
+    from mlsd_lib.detection.boxes import box_iou
+
+    min_iou = check_float(min_iou, "min_iou", low=0.0, high=1.0, low_open=True)
+    score_threshold = check_float(score_threshold, "score_threshold", low=0.0, high=1.0)
+    if not isinstance(photos, list | tuple) or not photos:
+        raise ValueError("photos must be a non-empty list of photo dicts (see load_real_photos)")
+    if not isinstance(found, dict) or (missing := [p["name"] for p in photos if p["name"] not in found]):
+        raise ValueError(f"found must map every photo's name to its detections; missing: {missing if isinstance(found, dict) else 'all'}")
+    rows = []
+    for p in photos:
+        d = found[p["name"]]
+        keep = np.asarray(d["scores"]) >= score_threshold
+        boxes, labels = _xyxy(np.asarray(d["boxes"])[keep], "boxes"), np.asarray(d["labels"])[keep]
+        faces = _xyxy(p["faces"], "faces")
+        hidden, false = score_blurs(boxes, faces)
+        located = (box_iou(boxes[labels == 1], faces) >= min_iou).any(0)
+        rows.append({"photo": p["name"], "pose": p["pose"], "faces": len(faces), "faces hidden": int(hidden.sum()),
+                     "faces located": int(located.sum()), "false blurs": false})
+    return pd.DataFrame(rows)
 
 
 def load_real_photos() -> list[dict]:

@@ -89,3 +89,23 @@ def test_the_chapters_full_size_recipe_blurs_every_real_face_including_the_three
         out = blur_photo(p["image"], model, score_threshold=0.3, min_face=40)
         hidden, _ = score_blurs(out.boxes, p["faces"])
         assert hidden.all(), f"{p['name']} ({p['pose']}): the shipped path left the face sharp"
+
+
+def test_score_photos_counts_hidden_located_and_false_per_photo():
+    from mlsd_lib.detection.photo import score_photos
+
+    photos = [{"name": "a", "pose": "frontal", "faces": np.array([[10.0, 10.0, 30.0, 30.0]])},
+              {"name": "b", "pose": "profile", "faces": np.array([[0.0, 0.0, 10.0, 10.0]])}]
+    found = {"a": {"boxes": np.array([[11.0, 11.0, 31.0, 31.0], [60.0, 60.0, 70.0, 70.0]]),
+                   "scores": np.array([0.9, 0.2]), "labels": np.array([1, 2])},
+             "b": {"boxes": np.array([[0.0, 0.0, 10.0, 10.0]]), "scores": np.array([0.4]), "labels": np.array([2])}}
+    table = score_photos(found, photos).set_index("photo")
+    assert table.loc["a", ["faces hidden", "faces located", "false blurs"]].tolist() == [1, 1, 1]
+    # a plate box over the face hides it but does not locate it
+    assert table.loc["b", ["faces hidden", "faces located", "false blurs"]].tolist() == [1, 0, 0]
+    above = score_photos(found, photos, score_threshold=0.5).set_index("photo")
+    assert above["false blurs"].tolist() == [0, 0] and above["faces hidden"].tolist() == [1, 0]
+    with pytest.raises(ValueError, match="missing"):
+        score_photos({"a": found["a"]}, photos)
+    with pytest.raises(ValueError, match="min_iou"):
+        score_photos(found, photos, min_iou=0)

@@ -282,6 +282,14 @@ PHOTO = [
          lambda r, kw: (finite_array(r[0].astype(float), 0, 1, shape=(len(kw["faces"]),)),
                         0 <= r[1] <= len(kw["boxes"]) or pytest.fail(r)) and None,
          {"min_cover": "prob"}),
+    Case(PH.score_photos, st.tuples(xyxy(0, 5), st.floats(0.05, 1)).map(
+        lambda t: {"found": {"p": {"boxes": t[0], "scores": np.linspace(1, 0.1, len(t[0])),
+                                   "labels": np.ones(len(t[0]), int)}},
+                   "photos": [{"name": "p", "pose": "frontal", "faces": np.array([[4.0, 4.0, 12.0, 12.0]])}],
+                   "min_iou": t[1]}),
+         lambda r, kw: (r["faces hidden"].between(0, 1).all() and r["faces located"].between(0, 1).all()
+                        and r["false blurs"].between(0, len(kw["found"]["p"]["boxes"])).all()) or pytest.fail(r),
+         {"min_iou": "prob"}),
     Case(PH.load_real_photos, st.just({}),
          lambda r, kw: [finite_array(p["faces"], 0, max(p["image"].shape)) for p in r] and None, examples=1),
     Case(BL.cascade_faces, st.sampled_from([True, False]).map(
