@@ -54,8 +54,9 @@ module                                  chapter   concern
 ``word2vec``)                                     inverted index with BM25, skip-gram word vectors
 ``video_search`` (``corpus``,            4         chapter 4's engine: the planted video corpus,
 ``encoders``, ``engine``, ``evaluation``,         frame- and video-level towers, text towers, the fusing
-``system``, ``tagging``, ``online``,              layer and served engine, metrics over sets
-``widgets``)                                      of relevant videos, the system in one call,
+``fingerprint``, ``system``, ``tagging``,         layer and served engine, clips' fingerprints for
+``online``, ``widgets``)                          the near-duplicate rule, metrics over sets
+                                                  of relevant videos, the system in one call,
                                                   the auto-tagger, simulated searchers, the
                                                   search box
 ``recsys`` (``base``, ``feedback``,     6         feedback matrix, MF (SGD/WALS), two-tower,

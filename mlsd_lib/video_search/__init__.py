@@ -5,6 +5,7 @@ users and the chapter's widget.
 - :mod:`~mlsd_lib.video_search.corpus` — clips, uploads' metadata and searchers' queries
 - :mod:`~mlsd_lib.video_search.encoders` — frame-level and video-level towers, text towers, training
 - :mod:`~mlsd_lib.video_search.engine` — fusing layer, search engine, ranks of the relevant video
+- :mod:`~mlsd_lib.video_search.fingerprint` — clips' content fingerprints for the near-duplicate rule
 - :mod:`~mlsd_lib.video_search.evaluation` — metrics with several relevant videos per query
 - :mod:`~mlsd_lib.video_search.system` — the served system in one call
 - :mod:`~mlsd_lib.video_search.tagging` — the auto-tagger
@@ -73,6 +74,9 @@ from mlsd_lib.video_search.evaluation import (
     ranked_relevance,
     set_metrics,
 )
+from mlsd_lib.video_search.fingerprint import (
+    clip_fingerprints,
+)
 from mlsd_lib.video_search.online import (
     simulate_sessions,
 )
@@ -96,6 +100,6 @@ __all__ = [
     "ProjectionTower", "STD", "SparseTextTower", "SpatioTemporalEncoder", "TransformerTower", "TwoStreamEncoder", "count_macs",
     "embed", "motion_track", "pad_ids", "preprocess_clips", "reset_weights", "train_dual_encoder", "SearchResponse",
     "VideoSearchEngine", "fuse_candidates", "fused_ranks", "normalize_scores", "rank_metrics",
-    "ranks_from_scores", "target_ranks", "first_relevant_in_lists", "first_relevant_ranks", "fused_lists", "lists_relevance", "popularity_buckets",
+    "ranks_from_scores", "target_ranks", "clip_fingerprints", "first_relevant_in_lists", "first_relevant_ranks", "fused_lists", "lists_relevance", "popularity_buckets",
     "ranked_relevance", "set_metrics", "SearchSystem", "build_search_system", "train_search_towers", "ATTRIBUTES", "AutoTagger", "simulate_sessions", "search_box",
 ]

@@ -6,7 +6,8 @@
 - :class:`VideoSearchEngine` — the prediction pipeline: BM25 over titles, tags and
   descriptions (:class:`mlsd_lib.text.InvertedIndex`) and nearest neighbours of the encoded
   query among video embeddings (:mod:`mlsd_lib.visual_search.services`), fused, then re-ranked by
-  policy filters and near-duplicate removal; its ``add_video`` is both indexing pipelines;
+  policy filters and near-duplicate removal (on the clips' content fingerprints where the
+  store keeps them); its ``add_video`` is both indexing pipelines;
 - :func:`target_ranks`, :func:`ranks_from_scores`, :func:`fused_ranks`, :func:`rank_metrics` —
   where each query's one relevant video landed, and recall@k and MRR from that.
 
@@ -207,6 +208,10 @@ class VideoSearchEngine:
     weight : the fusing layer's weight on text search.
     candidates : how many videos each component passes to the fusing layer.
     max_query_chars : longer queries are cut to this length (and the user told).
+    duplicate_threshold : a result whose duplicate key (the store's fingerprint, or its
+        embedding if the store keeps none) has cosine above this with a higher-ranked
+        result's is a near-duplicate and is not shown. 0.98 on clip fingerprints keeps a
+        re-upload with light re-encoding noise (about 2 grey levels) above it.
 
     Examples
     --------
@@ -229,7 +234,7 @@ class VideoSearchEngine:
     weight: float = 0.5
     candidates: int = 100
     max_query_chars: int = 200
-    duplicate_threshold: float = 0.995
+    duplicate_threshold: float = 0.98
     latencies_ms: list[float] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -275,8 +280,13 @@ class VideoSearchEngine:
         self.latencies_ms.append(1e3 * (time.perf_counter() - t0))
         return SearchResponse(query, hits, message)
 
-    def add_video(self, embedding: ArrayLike, tokens: list[str]) -> int:
-        """Both indexing pipelines at once: the video's embedding and its text; returns its id."""
+    def add_video(self, embedding: ArrayLike, tokens: list[str], fingerprint: ArrayLike | None = None) -> int:
+        """Both indexing pipelines at once: the video's embedding and its text; returns its id.
+
+        ``fingerprint`` is the clip's content fingerprint
+        (:func:`~mlsd_lib.video_search.fingerprint.clip_fingerprints`), required when the
+        store keeps fingerprints for the near-duplicate rule.
+        """
         # Validate everything before either index changes: a rejected call leaves both as they were.
         emb = np.atleast_2d(as_array(embedding, "embedding", ndim=(1, 2))).astype(np.float32)
         if len(emb) != 1:
@@ -290,7 +300,10 @@ class VideoSearchEngine:
         if self.store.index.ntotal != self.text_index.n_docs:
             raise RuntimeError(f"the two indexes disagree on the number of videos ({self.store.index.ntotal} vs "
                                f"{self.text_index.n_docs}); rebuild the engine")
-        vid = int(self.store.add(emb)[0])
+        fp = None if fingerprint is None else np.atleast_2d(as_array(fingerprint, "fingerprint", ndim=(1, 2)))
+        if fp is not None and len(fp) != 1:
+            raise ValueError(f"fingerprint must be one clip's fingerprint, got {len(fp)} rows")
+        vid = int(self.store.add(emb, fingerprints=fp)[0])   # checks the fingerprint before it adds
         tid = int(self.text_index.add([tokens])[0])
         if vid != tid:
             raise RuntimeError(f"the two indexes disagree on the new video's id ({vid} vs {tid})")

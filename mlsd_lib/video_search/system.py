@@ -133,7 +133,9 @@ def build_search_system(corpus: VideoCorpus, encode_text: Callable | None = None
     candidates : how many videos each component passes to the fusing layer.
 
     The video index is chapter 2's HNSW index (``mlsd_lib.ann``), the text index BM25 over
-    each video's title, tags and description on normalised tokens.
+    each video's title, tags and description on normalised tokens; the store keeps each
+    served clip's content fingerprint (:func:`~mlsd_lib.video_search.fingerprint.clip_fingerprints`)
+    for the near-duplicate rule, so an upload passes its clip's fingerprint to ``add_video``.
 
     Examples
     --------
@@ -148,6 +150,7 @@ def build_search_system(corpus: VideoCorpus, encode_text: Callable | None = None
     """
     from mlsd_lib import ann, text
     from mlsd_lib.video_search.engine import VideoSearchEngine
+    from mlsd_lib.video_search.fingerprint import clip_fingerprints
     from mlsd_lib.visual_search.services import IndexingService
 
     _check_corpus(corpus)
@@ -187,7 +190,10 @@ def build_search_system(corpus: VideoCorpus, encode_text: Callable | None = None
 
     rows = np.flatnonzero(corpus.meta.split == catalogue)
     served = emb[rows]
-    store = IndexingService(ann.build("hnsw", served, "cosine", M=16, efSearch=128), served)
+    # near-duplicates are found on the clips' pixels: the embedding puts every clip of one
+    # product, colour and motion at cosine ~1, so it cannot tell a re-upload from a new video
+    store = IndexingService(ann.build("hnsw", served, "cosine", M=16, efSearch=128), served,
+                            fingerprints=clip_fingerprints(corpus.clips[rows]))
     engine = VideoSearchEngine(_text_index(corpus, rows, tokenize), tokenize, lambda q: encode_text([q]), store,
                                weight=weight, candidates=candidates)
     return SearchSystem(engine, rows, encode_text, emb, weight, val_mrr)

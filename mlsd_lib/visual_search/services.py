@@ -71,9 +71,22 @@ class IndexingService:
     ----------
     index : an :class:`mlsd_lib.ann.AnnIndex` already holding ``vectors``.
     vectors : (n, d) vectors the index was built on, in id order.
+    fingerprints : optional (n, f) content fingerprints, one row per vector, that the
+        re-ranking service compares to find near-duplicates (kept as unit rows; an all-zero
+        row is a duplicate of nothing). ``None`` compares the search vectors themselves,
+        which is right only where the embedding separates distinct items; a store built with
+        fingerprints needs one for every later upload.
+
+    Examples
+    --------
+    >>> from mlsd_lib import ann
+    >>> vecs = np.eye(2, dtype="float32")
+    >>> store = IndexingService(ann.build("flat", vecs, "ip"), vecs, fingerprints=[[1, 0, 0], [0, 1, 0]])
+    >>> store.add([[0.6, 0.8]], fingerprints=[[0, 0, 3]]).tolist(), store.duplicate_keys([2]).tolist()
+    ([2], [[0.0, 0.0, 1.0]])
     """
 
-    def __init__(self, index, vectors: ArrayLike) -> None:
+    def __init__(self, index, vectors: ArrayLike, fingerprints: ArrayLike | None = None) -> None:
         if not all(hasattr(index, a) for a in ("ntotal", "add", "search")):
             raise TypeError(f"index must be an mlsd_lib.ann.AnnIndex (from ann.build), got {type(index).__name__}")
         v = as_array(vectors, "vectors", ndim=2).astype(np.float32)
@@ -81,22 +94,53 @@ class IndexingService:
             raise ValueError(f"vectors ({len(v)}) must match the index size ({index.ntotal})")
         self.index = index
         self.vectors = v
+        self.fingerprints = None if fingerprints is None else self._check_fingerprints(fingerprints, len(v), None)
         self.private = np.zeros(len(v), dtype=bool)
         self.blocked = np.zeros(len(v), dtype=bool)
 
-    def add(self, vectors: ArrayLike, private: bool = False) -> np.ndarray:
-        """Index new uploads at once (no rebuild); returns their ids."""
+    @staticmethod
+    def _check_fingerprints(fingerprints: ArrayLike, n: int, width: int | None) -> np.ndarray:
+        f = np.atleast_2d(as_array(fingerprints, "fingerprints", ndim=(1, 2))).astype(np.float32)
+        if len(f) != n:
+            raise ValueError(f"fingerprints must hold one row per vector ({n}), got {len(f)}")
+        if width is not None and f.shape[1] != width:
+            raise ValueError(f"fingerprints must have {width} columns (the store's fingerprint size), got {f.shape[1]}")
+        check_finite(f, "fingerprints")
+        return normalize_rows(f, "fingerprints", zero_rows="keep")
+
+    def add(self, vectors: ArrayLike, private: bool = False, fingerprints: ArrayLike | None = None) -> np.ndarray:
+        """Index new uploads at once (no rebuild); returns their ids.
+
+        ``fingerprints`` (one row per vector) is required when the store keeps fingerprints
+        and refused when it does not.
+        """
         v = np.atleast_2d(as_array(vectors, "vectors", ndim=(1, 2))).astype(np.float32)
         if not isinstance(private, bool | np.bool_):
             raise TypeError(f"private must be True or False, got {type(private).__name__}")
         if v.shape[1] != self.vectors.shape[1]:
             raise ValueError(f"vectors must have {self.vectors.shape[1]} columns (the index dimension), "
                              f"got {v.shape[1]}")
+        if (fingerprints is None) != (self.fingerprints is None):
+            raise ValueError("this store keeps a content fingerprint per item: pass fingerprints=, one row per vector"
+                             if fingerprints is None else
+                             "this store compares its vectors for near-duplicates and keeps no fingerprints: "
+                             "drop fingerprints=, or build the store with fingerprints")
+        f = None if fingerprints is None else self._check_fingerprints(fingerprints, len(v), self.fingerprints.shape[1])
         ids = self.index.add(v)   # validates the rest (a cosine index refuses zero rows) before it adds
         self.vectors = np.vstack([self.vectors, v])
+        if f is not None:
+            self.fingerprints = np.vstack([self.fingerprints, f])
         self.private = np.concatenate([self.private, np.full(len(v), bool(private))])
         self.blocked = np.concatenate([self.blocked, np.zeros(len(v), bool)])
         return ids
+
+    def duplicate_keys(self, ids: ArrayLike) -> np.ndarray:
+        """Unit rows the re-ranking service compares for near-duplicates: the fingerprints if the
+        store keeps them, else the search vectors."""
+        i = self._ids(ids)
+        if self.fingerprints is not None:
+            return self.fingerprints[i]
+        return normalize_rows(self.vectors[i], "vectors", zero_rows="keep")
 
     def set_private(self, ids: ArrayLike, value: bool = True) -> None:
         """Mark images private (the owner changed a setting): they stay indexed but hidden."""
@@ -137,8 +181,9 @@ class ReRankingService:
     Parameters
     ----------
     store : the indexing service (flags and vectors).
-    duplicate_threshold : cosine similarity above which a candidate is a near-duplicate of a
-        higher-ranked result and is dropped.
+    duplicate_threshold : cosine similarity of the store's duplicate keys (its fingerprints if it
+        keeps them, else its vectors; :meth:`IndexingService.duplicate_keys`) above which a
+        candidate is a near-duplicate of a higher-ranked result and is dropped.
     """
 
     def __init__(self, store: IndexingService, duplicate_threshold: float = 0.98) -> None:
@@ -157,17 +202,18 @@ class ReRankingService:
         if not np.isfinite(scores[ids >= 0]).all():
             raise ValueError("scores must be finite for every real id (only -1 slots may hold inf)")
         k = check_int(k, "k", low=1)
+        real = ids >= 0
+        shown = real.copy()
+        shown[real] = ~(self.store.private[ids[real]] | self.store.blocked[ids[real]])
+        ids, scores = ids[shown], scores[shown]
+        keys = self.store.duplicate_keys(ids) if len(ids) else np.zeros((0, 0), np.float32)
         kept: list[Result] = []
-        kept_vecs: list[np.ndarray] = []
-        for i, s in zip(ids, scores, strict=True):
-            if i < 0 or self.store.private[i] or self.store.blocked[i]:
-                continue
-            v = self.store.vectors[i]
-            v = v / max(float(np.linalg.norm(v)), 1e-12)
-            if kept_vecs and max(float(v @ u) for u in kept_vecs) > self.duplicate_threshold:
+        kept_rows: list[int] = []
+        for row, (i, s) in enumerate(zip(ids, scores, strict=True)):
+            if kept_rows and float((keys[kept_rows] @ keys[row]).max()) > self.duplicate_threshold:
                 continue
             kept.append(Result(int(i), float(s)))
-            kept_vecs.append(v)
+            kept_rows.append(row)
             if len(kept) == k:
                 break
         return kept

@@ -26,6 +26,7 @@ from mlsd_lib.video_search import corpus as C
 from mlsd_lib.video_search import encoders as E
 from mlsd_lib.video_search import engine as S
 from mlsd_lib.video_search import evaluation as EV
+from mlsd_lib.video_search import fingerprint as FP
 from mlsd_lib.video_search import online as O
 from mlsd_lib.video_search import system as SY
 from mlsd_lib.video_search import tagging as T
@@ -190,6 +191,11 @@ SEARCH = [
         lambda q: {"query": q, "k": 2, "weight": 0.5}),
          lambda r, kw: (isinstance(r, S.SearchResponse) and len(r.hits) <= 2) or pytest.fail(str(r)),
          {"query": "text", "k": "count", "weight": "prob"}, call=_engine, covers=(S.SearchResponse,), examples=5),
+    Case(FP.clip_fingerprints, st.tuples(st.integers(1, 4), st.integers(0, 3)).map(
+        lambda t: {"clips": np.random.default_rng(t[1]).integers(0, 256, (t[0], 2, 4, 4, 3)).astype(np.uint8)}),
+         lambda r, kw: (finite_array(r, -1, 1, shape=(len(kw["clips"]), 96)),
+                        np.allclose(np.linalg.norm(r, axis=1), 1, atol=1e-4) or pytest.fail("rows not unit")) and None,
+         {"clips": "array"}),
     Case(T.AutoTagger, st.integers(0, 3).map(lambda s: {"embeddings": np.random.default_rng(s).normal(size=(12, 3)),
                                                         "meta": pd.DataFrame({"label": [0, 7] * 6, "colour": ["red", "blue"] * 6,
                                                                               "background": ["beach", "night"] * 6})}),

@@ -29,3 +29,27 @@ def test_one_call_builds_the_system_and_one_seed_gives_one_system(corpus):
         build_search_system(corpus, enc_a, emb_a[:3])
     with pytest.raises(TypeError, match="corpus"):
         build_search_system("corpus")
+
+
+def test_the_served_engine_keeps_every_distinct_video_and_hides_a_re_upload(corpus):
+    from mlsd_lib.text import word_tokenize
+    from mlsd_lib.video_search.fingerprint import clip_fingerprints
+    from mlsd_lib.video_search.system import build_search_system
+
+    rows = np.flatnonzero(corpus.meta.split == "test")
+    # an embedding that collapses every video onto two points: the re-ranker must not read
+    # that as ten duplicates
+    emb = np.zeros((len(corpus.meta), 4), np.float32)
+    emb[:, 0], emb[::2, 1] = 1.0, 1e-3
+    system = build_search_system(corpus, lambda qs: np.tile([[1, 0, 0, 0]], (len(qs), 1)), emb, weights=[0.0])
+    engine = system.engine
+    assert len(engine.search("bag", k=len(rows)).hits) == len(rows)
+    first = int(engine.search("bag", k=1).hits.video[0])
+    own = corpus.clips[rows[first]][None]
+    with pytest.raises(ValueError, match="pass fingerprints="):
+        engine.add_video(emb[rows[first]], ["bag"])
+    assert engine.store.index.ntotal == engine.text_index.n_docs == len(rows)
+    dup = engine.add_video(emb[rows[first]], word_tokenize(corpus.text(rows[first:first + 1])[0]),
+                           fingerprint=clip_fingerprints(own))
+    shown = engine.search("bag", k=len(rows) + 1).hits.video.tolist()
+    assert dup not in shown and first in shown and len(shown) == len(rows)
