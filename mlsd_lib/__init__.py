@@ -55,10 +55,10 @@ module                                  chapter   concern
 ``video_search`` (``corpus``,            4         chapter 4's engine: the planted video corpus,
 ``encoders``, ``engine``, ``evaluation``,         frame- and video-level towers, text towers, the fusing
 ``fingerprint``, ``system``, ``tagging``,         layer and served engine, clips' fingerprints for
-``online``, ``widgets``)                          the near-duplicate rule, metrics over sets
+``online``, ``viz``, ``widgets``)                 the near-duplicate rule, metrics over sets
                                                   of relevant videos, the system in one call,
                                                   the auto-tagger, simulated searchers, the
-                                                  search box
+                                                  duplicate rules' figure, the search box
 ``recsys`` (``base``, ``feedback``,     6         feedback matrix, MF (SGD/WALS), two-tower,
 ``mf``, ``two_tower``, ``content``,               content, baselines, evaluation, tuning, cold
 ``baselines``, ``rating_baseline``,               start, candidate generation, re-ranking, the

@@ -10,6 +10,7 @@ users and the chapter's widget.
 - :mod:`~mlsd_lib.video_search.system` — the served system in one call
 - :mod:`~mlsd_lib.video_search.tagging` — the auto-tagger
 - :mod:`~mlsd_lib.video_search.online` — CTR, completion and watch time from simulated users
+- :mod:`~mlsd_lib.video_search.viz` — the serving section's figures
 - :mod:`~mlsd_lib.video_search.widgets` — the search box
 
 Introduced in chapter 4.
@@ -89,6 +90,9 @@ from mlsd_lib.video_search.tagging import (
     ATTRIBUTES,
     AutoTagger,
 )
+from mlsd_lib.video_search.viz import (
+    plot_duplicate_rules,
+)
 from mlsd_lib.video_search.widgets import (
     search_box,
 )
@@ -101,5 +105,5 @@ __all__ = [
     "embed", "motion_track", "pad_ids", "preprocess_clips", "reset_weights", "train_dual_encoder", "SearchResponse",
     "VideoSearchEngine", "fuse_candidates", "fused_ranks", "normalize_scores", "rank_metrics",
     "ranks_from_scores", "target_ranks", "clip_fingerprints", "first_relevant_in_lists", "first_relevant_ranks", "fused_lists", "lists_relevance", "popularity_buckets",
-    "ranked_relevance", "set_metrics", "SearchSystem", "build_search_system", "train_search_towers", "ATTRIBUTES", "AutoTagger", "simulate_sessions", "search_box",
+    "ranked_relevance", "set_metrics", "SearchSystem", "build_search_system", "train_search_towers", "ATTRIBUTES", "AutoTagger", "simulate_sessions", "plot_duplicate_rules", "search_box",
 ]

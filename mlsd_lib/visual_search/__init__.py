@@ -1,6 +1,6 @@
 """Visual search services and their evaluation (chapter 2; chapter 4 reuses them).
 
-- ``measures`` — dot product, cosine and Euclidean scores; distance concentration
+- ``measures`` — dot product, cosine and Euclidean scores; each item's nearest other; distance concentration
 - ``evaluation`` — ranking metrics of a retrieval run, simulated clicks
 - ``services`` — embedding generation, nearest-neighbour, re-ranking and indexing services
 
@@ -14,6 +14,7 @@ from mlsd_lib.visual_search.evaluation import (
     simulate_clicks,
 )
 from mlsd_lib.visual_search.measures import (
+    nearest_other_similarity,
     relative_contrast,
     similarity,
 )
@@ -27,7 +28,7 @@ from mlsd_lib.visual_search.services import (
 )
 
 __all__ = [
-    "relative_contrast", "similarity", "evaluate_retrieval", "per_query_retrieval", "search_excluding", "simulate_clicks",
+    "nearest_other_similarity", "relative_contrast", "similarity", "evaluate_retrieval", "per_query_retrieval", "search_excluding", "simulate_clicks",
     "EmbeddingService", "IndexingService", "NearestNeighbourService", "ReRankingService", "Result",
     "VisualSearchPipeline",
 ]

@@ -38,6 +38,25 @@ def similarity(queries: ArrayLike, items: ArrayLike, metric: str = "cosine") -> 
     return -np.sqrt(np.maximum(sq, 0.0))
 
 
+def nearest_other_similarity(vectors: ArrayLike, metric: str = "cosine") -> np.ndarray:
+    """Each row's highest similarity with any *other* row, (n,): how close its nearest neighbour is.
+
+    ``metric`` as in :func:`similarity`; ``"dot"`` on rows already at unit length (or zero)
+    is their cosine without a second normalisation.
+
+    Examples
+    --------
+    >>> nearest_other_similarity([[1.0, 0.0], [0.8, 0.6], [0.0, 1.0]]).round(2).tolist()
+    [0.8, 0.8, 0.6]
+    """
+    x = as_array(vectors, "vectors", ndim=2)
+    if len(x) < 2:
+        raise ValueError(f"vectors must hold at least two rows to have a nearest other, got {len(x)}")
+    s = similarity(x, x, metric)
+    np.fill_diagonal(s, -np.inf)
+    return s.max(axis=1)
+
+
 def relative_contrast(
     dims: ArrayLike, n_points: int = 1000, n_queries: int = 50, seed: int | np.random.Generator = 0
 ) -> np.ndarray:

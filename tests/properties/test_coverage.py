@@ -29,6 +29,7 @@ EXCLUDED_MODULES = {
     "mlsd_lib.vision.widgets": "widgets",
     "mlsd_lib.recsys.widgets": "widgets",
     "mlsd_lib.video_search.widgets": "widgets",
+    "mlsd_lib.video_search.viz": "plotting",
     "mlsd_lib.moderation.widgets": "widgets",
     "mlsd_lib.recsys.viz": "plotting",
     "mlsd_lib.detection.viz": "plotting",

@@ -262,6 +262,10 @@ EVALUATION = [
          lambda r, kw: finite_array(r, -1 - 1e-9 if kw["metric"] == "cosine" else -np.inf,
                                     1 + 1e-9 if kw["metric"] == "cosine" else np.inf, shape=(2, 4)),
          {"queries": "array", "items": "array", "metric": "choice"}),
+    Case(SIM.nearest_other_similarity, st.tuples(st.integers(2, 6), st.integers(0, 3)).map(
+        lambda t: {"vectors": np.random.default_rng(t[1]).normal(size=(t[0], 3)) + 0.1, "metric": "cosine"}),
+         lambda r, kw: finite_array(r, -1 - 1e-9, 1 + 1e-9, shape=(len(kw["vectors"]),)),
+         {"vectors": "array", "metric": "choice"}),
     Case(SIM.relative_contrast, st.lists(st.integers(1, 16), min_size=1, max_size=3).map(
         lambda d: {"dims": np.array(d), "n_points": 20, "n_queries": 3, "seed": 0}),
          lambda r, kw: finite_array(r, 0), {"dims": "int_values", "n_points": "count", "n_queries": "count"}),

@@ -29,3 +29,13 @@ def test_similarity_errors():
         similarity(np.zeros((1, 7)), B)
     with pytest.raises(ValueError, match="dims must be positive"):
         relative_contrast([0, 2])
+
+
+def test_nearest_other_similarity_skips_the_row_itself():
+    from mlsd_lib.visual_search.measures import nearest_other_similarity
+
+    x = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+    assert nearest_other_similarity(x).tolist() == [1.0, 1.0, 0.0]
+    assert nearest_other_similarity(2 * x, "dot").tolist() == [4.0, 4.0, 0.0]
+    with pytest.raises(ValueError, match="at least two rows"):
+        nearest_other_similarity(x[:1])
