@@ -38,7 +38,7 @@ def plot_duplicate_rules(nearest: Mapping[str, ArrayLike], bars: Mapping[str, fl
     shown : rule -> results shown per query (integers in ``[0, k]``).
     k : results a query asks for.
     copies : optional label -> similarity of known copies to their originals (drawn in the
-        left panel: they should sit beyond their rule's bar).
+        left panel: a rule catches the copies that fall left of its bar).
 
     The left panel plots ``1 - similarity`` on a log scale, so values near 1 spread out;
     a rule hides whatever falls left of its bar. A rule keeps its colour in both panels.
